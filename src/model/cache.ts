@@ -1,0 +1,107 @@
+/**
+ * DecodeCache: what incremental decoding keeps between calls (spec §2.4).
+ *
+ * 'kv'   — per layer, the K and V rows of every position seen so far: [B, cap, H] each.
+ * 'mems' — GLM's original scheme: per layer input l ∈ [0, L], the un-normalised hidden states
+ *          [B, cap, H] (mems[0] = embeddings, mems[l] = output of layer l−1); K/V are recomputed
+ *          from them each call. Both give the same numbers up to float reassociation.
+ * With keepHidden, a 'kv' cache also records the mems, so callers can inspect them.
+ * Capacity grows by doubling; `length` is M, the number of cached positions.
+ */
+import type { GLMConfig } from './config.js';
+
+export class DecodeCache {
+  readonly kind: 'kv' | 'mems';
+  readonly batch: number;
+  readonly keepHidden: boolean;
+  length = 0;
+  private cap = 0;
+  private readonly hidden: number;
+  private readonly layers: number;
+  private k: Float32Array[] = [];
+  private v: Float32Array[] = [];
+  private mems: Float32Array[] = [];
+
+  constructor(cfg: GLMConfig, batch: number, kind: 'kv' | 'mems', keepHidden: boolean) {
+    this.kind = kind;
+    this.batch = batch;
+    this.keepHidden = keepHidden;
+    this.hidden = cfg.hidden_size;
+    this.layers = cfg.num_layers;
+  }
+
+  /** Makes room for `total` positions. */
+  reserve(total: number): void {
+    if (total <= this.cap) return;
+    const cap = Math.max(total, this.cap * 2, 16);
+    const grow = (old: Float32Array | undefined): Float32Array => {
+      const a = new Float32Array(this.batch * cap * this.hidden);
+      if (old) for (let b = 0; b < this.batch; b++) a.set(old.subarray(b * this.cap * this.hidden, (b * this.cap + this.length) * this.hidden), b * cap * this.hidden);
+      return a;
+    };
+    if (this.kind === 'kv') {
+      for (let l = 0; l < this.layers; l++) {
+        this.k[l] = grow(this.k[l]);
+        this.v[l] = grow(this.v[l]);
+      }
+    }
+    if (this.kind === 'mems' || this.keepHidden) for (let l = 0; l <= this.layers; l++) this.mems[l] = grow(this.mems[l]);
+    this.cap = cap;
+  }
+
+  /** Stores K and V of S new rows from a fused qkv [B, S, 3H] at positions [length, length + S). */
+  appendKV(layer: number, qkv: Float32Array, S: number): void {
+    const H = this.hidden, k = this.k[layer]!, v = this.v[layer]!;
+    for (let b = 0; b < this.batch; b++) {
+      for (let s = 0; s < S; s++) {
+        const src = (b * S + s) * 3 * H, dst = (b * this.cap + this.length + s) * H;
+        k.set(qkv.subarray(src + H, src + 2 * H), dst);
+        v.set(qkv.subarray(src + 2 * H, src + 3 * H), dst);
+      }
+    }
+  }
+
+  /** K rows of batch item b (row stride H, length + new rows valid). */
+  keys(layer: number, b: number): Float32Array {
+    return this.k[layer]!.subarray(b * this.cap * this.hidden, (b + 1) * this.cap * this.hidden);
+  }
+
+  values(layer: number, b: number): Float32Array {
+    return this.v[layer]!.subarray(b * this.cap * this.hidden, (b + 1) * this.cap * this.hidden);
+  }
+
+  /** Records S new hidden rows [B, S, H] for layer input `l` at [length, length + S). */
+  appendHidden(l: number, x: Float32Array, S: number): void {
+    const H = this.hidden, m = this.mems[l]!;
+    for (let b = 0; b < this.batch; b++) m.set(x.subarray(b * S * H, (b + 1) * S * H), (b * this.cap + this.length) * H);
+  }
+
+  /** [memory ; new] hidden rows of layer input l as one [B, M + S, H] array (a copy). */
+  hiddenWithNew(l: number, x: Float32Array, S: number): Float32Array {
+    const H = this.hidden, M = this.length, T = M + S, m = this.mems[l]!;
+    const out = new Float32Array(this.batch * T * H);
+    for (let b = 0; b < this.batch; b++) {
+      out.set(m.subarray(b * this.cap * H, (b * this.cap + M) * H), b * T * H);
+      out.set(x.subarray(b * S * H, (b + 1) * S * H), (b * T + M) * H);
+    }
+    return out;
+  }
+
+  /** The mems of layer input l: [B, length, H] (a copy), available for 'mems' or keepHidden. */
+  memory(l: number): Float32Array {
+    const m = this.mems[l];
+    if (!m) throw new Error('this cache keeps no hidden states (create it with kind "mems" or keepHidden)');
+    const H = this.hidden, out = new Float32Array(this.batch * this.length * H);
+    for (let b = 0; b < this.batch; b++) out.set(m.subarray(b * this.cap * H, (b * this.cap + this.length) * H), b * this.length * H);
+    return out;
+  }
+
+  advance(S: number): void {
+    this.length += S;
+  }
+
+  /** Bytes held by the cache buffers. */
+  bytes(): number {
+    return [...this.k, ...this.v, ...this.mems].reduce((n, a) => n + a.byteLength, 0);
+  }
+}

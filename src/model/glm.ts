@@ -1,0 +1,227 @@
+/**
+ * The GLM model (spec §2): word + position + block-position embeddings, L pre-LayerNorm
+ * Transformer layers with fused QKV, a final LayerNorm, and logits tied to the word embedding.
+ *
+ *   x = E_word[ids] + E_pos[pos[:,0]] + E_block[pos[:,1]]          [B, S, H]
+ *   per layer:  x = x + Dense(Attn(LN1(x), mask))                  (the residual adds x, not LN1(x))
+ *               x = x + W2·gelu(W1·LN2(x) + b1) + b2               H → 4H → H
+ *   logits = LN_f(x) · E_wordᵀ                                     [B, S, V]
+ *
+ * Two entry points:
+ *   - forward(): the training / scoring pass, recorded for autograd;
+ *   - forwardIncremental(): inference with a DecodeCache (K/V or GLM "mems"), no autograd.
+ */
+import { MASK_EXPLICIT, MASK_NONE, MASK_SEP, GELU_ERF, GELU_TANH, type GeluKind, type MaskMode } from '../backend/backend.js';
+import { backend } from '../backend/index.js';
+import { Tensor, noGrad } from '../tensor/tensor.js';
+import { add } from '../tensor/ops/elementwise.js';
+import { linear, matmul } from '../tensor/ops/linalg.js';
+import { dropout, embeddingSum, layerNorm, linearGelu, selfAttention, type AttentionMask } from '../tensor/ops/nn.js';
+import { type GLMConfig, parameterCount } from './config.js';
+import { ParamStore, glmParamSpecs } from './params.js';
+import { type ModelInput, validateInput } from './inputs.js';
+import { DecodeCache } from './cache.js';
+
+interface LayerParams {
+  ln1w: Tensor; ln1b: Tensor;
+  qkvW: Tensor; qkvB: Tensor;
+  denseW: Tensor; denseB: Tensor;
+  ln2w: Tensor; ln2b: Tensor;
+  fc1W: Tensor; fc1B: Tensor;
+  fc2W: Tensor; fc2B: Tensor;
+}
+
+export interface ForwardOptions {
+  /** Dropout on (training). Default false. */
+  train?: boolean;
+}
+
+export class GLMModel {
+  readonly config: GLMConfig;
+  readonly params: ParamStore;
+  readonly geluKind: GeluKind;
+  private readonly layers: LayerParams[];
+  readonly wordEmbeddings: Tensor;
+  readonly positionEmbeddings: Tensor;
+  readonly blockPositionEmbeddings: Tensor | null;
+  readonly finalLnW: Tensor;
+  readonly finalLnB: Tensor;
+
+  /** Builds the model with zeroed weights; call initialize() or load a checkpoint. */
+  constructor(config: GLMConfig, params?: ParamStore) {
+    this.config = config;
+    this.params = params ?? new ParamStore(glmParamSpecs(config));
+    this.geluKind = config.gelu === 'tanh' ? GELU_TANH : GELU_ERF;
+    const p = (n: string): Tensor => this.params.get(n);
+    this.wordEmbeddings = p('word_embeddings.weight');
+    this.positionEmbeddings = p('transformer.position_embeddings.weight');
+    this.blockPositionEmbeddings = config.block_position_encoding ? p('transformer.block_position_embeddings.weight') : null;
+    this.finalLnW = p('transformer.final_layernorm.weight');
+    this.finalLnB = p('transformer.final_layernorm.bias');
+    this.layers = [];
+    for (let i = 0; i < config.num_layers; i++) {
+      const l = (n: string): Tensor => p(`transformer.layers.${i}.${n}`);
+      this.layers.push({
+        ln1w: l('input_layernorm.weight'), ln1b: l('input_layernorm.bias'),
+        qkvW: l('attention.query_key_value.weight'), qkvB: l('attention.query_key_value.bias'),
+        denseW: l('attention.dense.weight'), denseB: l('attention.dense.bias'),
+        ln2w: l('post_attention_layernorm.weight'), ln2b: l('post_attention_layernorm.bias'),
+        fc1W: l('mlp.dense_h_to_4h.weight'), fc1B: l('mlp.dense_h_to_4h.bias'),
+        fc2W: l('mlp.dense_4h_to_h.weight'), fc2B: l('mlp.dense_4h_to_h.bias'),
+      });
+    }
+  }
+
+  /** Random initialisation per spec §2.5 (config.init_method picks orig or hub). */
+  initialize(seed = 1234): this {
+    this.params.initialize(this.config, seed);
+    return this;
+  }
+
+  parameterCount(): number {
+    return parameterCount(this.config);
+  }
+
+  private embed(input: ModelInput): Tensor {
+    const { batch: B, seqLen: S } = input;
+    const pos = new Int32Array(B * S), block = new Int32Array(B * S);
+    for (let b = 0; b < B; b++) {
+      pos.set(input.positionIds.subarray(b * 2 * S, b * 2 * S + S), b * S);
+      block.set(input.positionIds.subarray(b * 2 * S + S, (b + 1) * 2 * S), b * S);
+    }
+    const ids = new Tensor(input.inputIds, [B, S]);
+    const tables = [this.wordEmbeddings, this.positionEmbeddings];
+    const idx = [ids, new Tensor(pos, [B, S])];
+    if (this.blockPositionEmbeddings) {
+      tables.push(this.blockPositionEmbeddings);
+      idx.push(new Tensor(block, [B, S]));
+    }
+    return embeddingSum(tables, idx);
+  }
+
+  /** The last S columns of an explicit mask [B, 1, S, K], as [B, S, S]. */
+  private static squareMask(mask: Float32Array, B: number, S: number, K: number): Float32Array {
+    if (K === S) return mask;
+    const out = new Float32Array(B * S * S);
+    for (let r = 0; r < B * S; r++) out.set(mask.subarray(r * K + K - S, (r + 1) * K), r * S);
+    return out;
+  }
+
+  /**
+   * Full forward pass with autograd. Returns logits [B, S, V] and the final hidden states
+   * (after the final LayerNorm) [B, S, H].
+   */
+  forward(input: ModelInput, opts: ForwardOptions = {}): { logits: Tensor; hidden: Tensor } {
+    validateInput(this.config, input);
+    const cfg = this.config;
+    const train = opts.train ?? false;
+    const { batch: B, seqLen: S } = input;
+    let mask: AttentionMask;
+    const m = input.mask;
+    if ('sep' in m) mask = { kind: 'sep', sep: m.sep };
+    else if ('attentionMask' in m) mask = { kind: 'explicit', mask: GLMModel.squareMask(m.attentionMask, B, S, m.maskCols) };
+    else mask = { kind: 'sep', sep: new Int32Array(B) };
+    const pDrop = (p: number): number => (train ? p : 0);
+
+    let x = dropout(this.embed(input), pDrop(cfg.embedding_dropout_prob));
+    for (const L of this.layers) {
+      const u = layerNorm(x, L.ln1w, L.ln1b, cfg.layernorm_epsilon);
+      const qkv = linear(u, L.qkvW, L.qkvB);
+      const ctx = selfAttention(qkv, { heads: cfg.num_attention_heads, mask, dropoutP: pDrop(cfg.attention_dropout_prob) });
+      x = add(x, dropout(linear(ctx, L.denseW, L.denseB), pDrop(cfg.output_dropout_prob)));
+      const v = layerNorm(x, L.ln2w, L.ln2b, cfg.layernorm_epsilon);
+      const h = linearGelu(v, L.fc1W, L.fc1B, this.geluKind);
+      x = add(x, dropout(linear(h, L.fc2W, L.fc2B), pDrop(cfg.output_dropout_prob)));
+    }
+    const hidden = layerNorm(x, this.finalLnW, this.finalLnB, cfg.layernorm_epsilon);
+    const logits = matmul(hidden, this.wordEmbeddings, { transB: true });
+    return { logits, hidden };
+  }
+
+  /** A cache for incremental decoding: 'kv' keeps K/V per layer, 'mems' the GLM hidden states. */
+  createCache(batch: number, kind: 'kv' | 'mems' = 'kv', keepHidden = false): DecodeCache {
+    return new DecodeCache(this.config, batch, kind, keepHidden);
+  }
+
+  /**
+   * One incremental step (prefill or decode) without autograd. The new chunk [B, S] attends to
+   * every cached row (memory M) plus itself under the mask: `sep` counts over the new chunk
+   * (sep = 0 → causal), explicit masks are [B, 1, S, K ≥ M + S] (last M + S columns used).
+   * Returns logits of every new position [B, S, V], or of the last one [B, 1, V].
+   */
+  forwardIncremental(input: ModelInput, cache: DecodeCache, logitsFor: 'all' | 'last' = 'all'): Tensor {
+    const M = cache.length;
+    validateInput(this.config, input, M);
+    if (input.batch !== cache.batch) throw new Error(`forwardIncremental: batch ${input.batch} does not match the cache's ${cache.batch}`);
+    const cfg = this.config;
+    const { batch: B, seqLen: S } = input;
+    const H = cfg.hidden_size, N = cfg.num_attention_heads, D = H / N;
+    const be = backend();
+    return noGrad(() => {
+      let x = this.embed(input);
+      const m = input.mask;
+      let maskMode: MaskMode = MASK_SEP;
+      let sepAll: Int32Array = new Int32Array(B);
+      let explicit: Float32Array | null = null;
+      if ('sep' in m) sepAll = m.sep;
+      else if ('attentionMask' in m) {
+        maskMode = MASK_EXPLICIT;
+        const K = m.maskCols, T = M + S;
+        explicit = new Float32Array(B * S * T);
+        for (let r = 0; r < B * S; r++) explicit.set(m.attentionMask.subarray(r * K + K - T, (r + 1) * K), r * T);
+      }
+      cache.reserve(M + S);
+      if (cache.keepHidden || cache.kind === 'mems') cache.appendHidden(0, x.f32, S);
+      for (let l = 0; l < this.layers.length; l++) {
+        const L = this.layers[l]!;
+        const ctx = new Float32Array(B * S * H);
+        if (cache.kind === 'kv') {
+          const u = layerNorm(x, L.ln1w, L.ln1b, cfg.layernorm_epsilon);
+          const qkv = linear(u, L.qkvW, L.qkvB).f32;
+          cache.appendKV(l, qkv, S);
+          for (let b = 0; b < B; b++) {
+            be.attention({
+              q: qkv.subarray(b * S * 3 * H), ldq: 3 * H,
+              k: cache.keys(l, b), ldk: H, v: cache.values(l, b), ldv: H,
+              batch: 1, heads: N, headDim: D, sq: S, sk: M + S, scale: 1 / Math.sqrt(D),
+              maskMode, sep: maskMode === MASK_SEP ? sepAll.subarray(b, b + 1) : null,
+              mask: explicit ? explicit.subarray(b * S * (M + S), (b + 1) * S * (M + S)) : null,
+              dropoutP: 0, dropoutSeed: 0, out: ctx.subarray(b * S * H), ldo: H, probs: null,
+            });
+          }
+        } else {
+          // GLM mems: LN1 over [memory ; new], QKV over all rows, queries are the new rows.
+          const all = cache.hiddenWithNew(l, x.f32, S);
+          const u = layerNorm(new Tensor(all, [B, M + S, H]), L.ln1w, L.ln1b, cfg.layernorm_epsilon);
+          const qkv = linear(u, L.qkvW, L.qkvB).f32;
+          for (let b = 0; b < B; b++) {
+            const base = b * (M + S) * 3 * H;
+            be.attention({
+              q: qkv.subarray(base + M * 3 * H), ldq: 3 * H,
+              k: qkv.subarray(base + H), ldk: 3 * H, v: qkv.subarray(base + 2 * H), ldv: 3 * H,
+              batch: 1, heads: N, headDim: D, sq: S, sk: M + S, scale: 1 / Math.sqrt(D),
+              maskMode, sep: maskMode === MASK_SEP ? sepAll.subarray(b, b + 1) : null,
+              mask: explicit ? explicit.subarray(b * S * (M + S), (b + 1) * S * (M + S)) : null,
+              dropoutP: 0, dropoutSeed: 0, out: ctx.subarray(b * S * H), ldo: H, probs: null,
+            });
+          }
+        }
+        x = add(x, linear(new Tensor(ctx, [B, S, H]), L.denseW, L.denseB));
+        const v = layerNorm(x, L.ln2w, L.ln2b, cfg.layernorm_epsilon);
+        x = add(x, linear(linearGelu(v, L.fc1W, L.fc1B, this.geluKind), L.fc2W, L.fc2B));
+        if (cache.keepHidden || cache.kind === 'mems') cache.appendHidden(l + 1, x.f32, S);
+      }
+      cache.advance(S);
+      let last = x;
+      if (logitsFor === 'last') {
+        const sel = new Float32Array(B * H);
+        for (let b = 0; b < B; b++) sel.set(x.f32.subarray((b * S + S - 1) * H, (b * S + S) * H), b * H);
+        last = new Tensor(sel, [B, 1, H]);
+      }
+      const hidden = layerNorm(last, this.finalLnW, this.finalLnB, cfg.layernorm_epsilon);
+      return matmul(hidden, this.wordEmbeddings, { transB: true });
+    });
+  }
+}
+
+export { MASK_NONE };

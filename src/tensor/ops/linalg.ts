@@ -1,0 +1,121 @@
+/**
+ * Matrix products: matmul (either operand transposed), batched matmul, and linear (x·Wᵀ + b).
+ * Everything goes through backend.gemm, so the native backend runs it on OpenBLAS.
+ */
+import { backend } from '../../backend/index.js';
+import { Tensor, opResult, shapeStr } from '../tensor.js';
+
+export interface MatmulOptions {
+  transA?: boolean;
+  transB?: boolean;
+}
+
+/** C += alpha·op(A)·op(B) for one or more stacked matrices of the given logical sizes. */
+function gemmInto(
+  transA: boolean, transB: boolean, m: number, n: number, k: number,
+  a: Float32Array, b: Float32Array, c: Float32Array, beta: number, batch = 1,
+  strideA = 0, strideB = 0, strideC = 0,
+): void {
+  backend().gemm({
+    transA, transB, m, n, k, alpha: 1,
+    a, lda: transA ? m : k, strideA,
+    b, ldb: transB ? k : n, strideB,
+    beta, c, ldc: n, strideC, batch,
+  });
+}
+
+/**
+ * Gradients of C = op(A)·op(B) (A: m×k after op, B: k×n after op), accumulated into dA and dB.
+ *   dA = dC·op(B)ᵀ  (stored transposed when transA: dAᵀ = op(B)·dCᵀ)
+ *   dB = op(A)ᵀ·dC  (stored transposed when transB: dBᵀ = dCᵀ·op(A))
+ */
+function gemmBackward(
+  transA: boolean, transB: boolean, m: number, n: number, k: number,
+  a: Float32Array, b: Float32Array, dC: Float32Array, dA: Float32Array | null, dB: Float32Array | null,
+  batch = 1, strideA = 0, strideB = 0, strideC = 0,
+): void {
+  const be = backend();
+  if (dA) {
+    if (!transA) {
+      // [m,n]·op(B)ᵀ[n,k]
+      be.gemm({ transA: false, transB: !transB, m, n: k, k: n, alpha: 1, a: dC, lda: n, strideA: strideC, b, ldb: transB ? k : n, strideB, beta: 1, c: dA, ldc: k, strideC: strideA, batch });
+    } else {
+      // dA stored [k,m] = op(B)[k,n]·dCᵀ[n,m]
+      be.gemm({ transA: transB, transB: true, m: k, n: m, k: n, alpha: 1, a: b, lda: transB ? k : n, strideA: strideB, b: dC, ldb: n, strideB: strideC, beta: 1, c: dA, ldc: m, strideC: strideA, batch });
+    }
+  }
+  if (dB) {
+    if (!transB) {
+      // [k,n] = op(A)ᵀ[k,m]·dC[m,n]
+      be.gemm({ transA: !transA, transB: false, m: k, n, k: m, alpha: 1, a, lda: transA ? m : k, strideA, b: dC, ldb: n, strideB: strideC, beta: 1, c: dB, ldc: n, strideC: strideB, batch });
+    } else {
+      // dB stored [n,k] = dCᵀ[n,m]·op(A)[m,k]
+      be.gemm({ transA: true, transB: transA, m: n, n: k, k: m, alpha: 1, a: dC, lda: n, strideA: strideC, b: a, ldb: transA ? m : k, strideB: strideA, beta: 1, c: dB, ldc: k, strideC: strideB, batch });
+    }
+  }
+}
+
+/**
+ * 2-D matmul op(A)·op(B). A may have leading dims when not transposed ([..., m, k] → rows
+ * flattened); B must be 2-D. Shapes: A [.., M, K] (or [K, M] with transA), B [K, N] (or [N, K]).
+ */
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  const transA = opts.transA ?? false, transB = opts.transB ?? false;
+  if (b.ndim !== 2) throw new Error(`matmul: B must be 2-D, got ${shapeStr(b.shape)}`);
+  if (transA && a.ndim !== 2) throw new Error(`matmul: a transposed A must be 2-D, got ${shapeStr(a.shape)}`);
+  if (a.ndim < 2) throw new Error(`matmul: A must be at least 2-D, got ${shapeStr(a.shape)}`);
+  const aLast = a.shape[a.ndim - 1]!;
+  const m = transA ? aLast : a.size / aLast;
+  const k = transA ? a.shape[0]! : aLast;
+  const kb = transB ? b.shape[1]! : b.shape[0]!;
+  const n = transB ? b.shape[0]! : b.shape[1]!;
+  if (k !== kb) throw new Error(`matmul: inner sizes differ: A ${shapeStr(a.shape)}${transA ? 'ᵀ' : ''} · B ${shapeStr(b.shape)}${transB ? 'ᵀ' : ''}`);
+  const out = new Float32Array(m * n);
+  gemmInto(transA, transB, m, n, k, a.f32, b.f32, out, 0);
+  const outShape = transA ? [m, n] : [...a.shape.slice(0, -1), n];
+  return opResult(out, outShape, 'matmul', [a, b], (g) => {
+    gemmBackward(transA, transB, m, n, k, a.f32, b.f32, g, a.requiresGrad ? a.grad! : null, b.requiresGrad ? b.grad! : null);
+  });
+}
+
+/** Batched matmul: A [Bt, M, K] (or [Bt, K, M]), B [Bt, K, N] (or [Bt, N, K]) → [Bt, M, N]. */
+export function bmm(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  const transA = opts.transA ?? false, transB = opts.transB ?? false;
+  if (a.ndim !== 3 || b.ndim !== 3 || a.shape[0] !== b.shape[0]) {
+    throw new Error(`bmm: expected A [Bt,·,·] and B [Bt,·,·], got ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
+  }
+  const batch = a.shape[0]!;
+  const m = transA ? a.shape[2]! : a.shape[1]!;
+  const k = transA ? a.shape[1]! : a.shape[2]!;
+  const kb = transB ? b.shape[2]! : b.shape[1]!;
+  const n = transB ? b.shape[1]! : b.shape[2]!;
+  if (k !== kb) throw new Error(`bmm: inner sizes differ: ${shapeStr(a.shape)} · ${shapeStr(b.shape)}`);
+  const out = new Float32Array(batch * m * n);
+  const sA = m * k, sB = k * n, sC = m * n;
+  gemmInto(transA, transB, m, n, k, a.f32, b.f32, out, 0, batch, sA, sB, sC);
+  return opResult(out, [batch, m, n], 'bmm', [a, b], (g) => {
+    gemmBackward(transA, transB, m, n, k, a.f32, b.f32, g, a.requiresGrad ? a.grad! : null, b.requiresGrad ? b.grad! : null, batch, sA, sB, sC);
+  });
+}
+
+/**
+ * Linear layer y = x·Wᵀ + b with PyTorch's weight layout W [out, in].
+ * x [..., in] → y [..., out]. The bias add is fused after the GEMM.
+ */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
+  const inF = weight.shape[1]!, outF = weight.shape[0]!;
+  if (x.shape[x.ndim - 1] !== inF) throw new Error(`linear: input ${shapeStr(x.shape)} does not match weight ${shapeStr(weight.shape)}`);
+  if (bias && bias.size !== outF) throw new Error(`linear: bias ${shapeStr(bias.shape)} does not match weight ${shapeStr(weight.shape)}`);
+  const rows = x.size / inF;
+  const out = new Float32Array(rows * outF);
+  const be = backend();
+  gemmInto(false, true, rows, outF, inF, x.f32, weight.f32, out, 0);
+  if (bias) be.addBias(out, bias.f32, rows, outF);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return opResult(out, [...x.shape.slice(0, -1), outF], 'linear', inputs, (g) => {
+    gemmBackward(false, true, rows, outF, inF, x.f32, weight.f32, g, x.requiresGrad ? x.grad! : null, weight.requiresGrad ? weight.grad! : null);
+    if (bias && bias.requiresGrad) be.sumRows(g, rows, outF, bias.grad!, true);
+  });
+}
+
+export { gemmInto, gemmBackward };
