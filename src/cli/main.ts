@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
  * The `glm` command line. Each subcommand is thin: parse flags, call the library, print.
+ * Errors from bad input (GlmError) print one clear line and exit with status 2.
  */
 import { Command, Option } from 'commander';
 import { GlmError } from '../io/errors.js';
 import { setBackend, type BackendName } from '../backend/index.js';
-import { runForward } from './forward.js';
+import { registerCommands } from './commands.js';
 
 const program = new Command();
 program
@@ -16,20 +17,7 @@ program
     const b = cmd.opts()['backend'] as BackendName | undefined;
     if (b) setBackend(b);
   });
-
-program
-  .command('forward')
-  .description('run the model on a batch stored in safetensors and write logits (and loss, gradients)')
-  .requiredOption('--model <dir>', 'model folder with config.json and model.safetensors')
-  .requiredOption('--input <file>', 'input_ids [B,S], position_ids [B,2,S], sep [B] or attention_mask [B,1,S,K]; optional targets, loss_mask')
-  .requiredOption('--output <file>', 'output safetensors: logits [B,S,V], loss, grad.<param>')
-  .option('--grads', 'also write the gradient of the loss for every parameter')
-  .addOption(new Option('--backend <name>', 'compute backend').choices(['native', 'reference']))
-  .action((o: { model: string; input: string; output: string; grads?: boolean; backend?: BackendName }) => {
-    if (o.backend) setBackend(o.backend);
-    const r = runForward(o);
-    process.stdout.write(JSON.stringify({ output: o.output, tensors: r.outputs.length, loss: r.loss }) + '\n');
-  });
+registerCommands(program);
 
 try {
   await program.parseAsync(process.argv);
