@@ -1,0 +1,189 @@
+// GELU (erf and tanh forms) and masked row softmax.
+#include <algorithm>
+
+#include "common.h"
+#include "kernels.h"
+#include "rowops.h"
+
+namespace glm {
+
+namespace {
+
+constexpr float kSqrt2OverPi = 0.7978845608028654f;
+constexpr float kInvSqrt2 = 0.7071067811865476f;
+constexpr float kInvSqrt2Pi = 0.3989422804014327f;
+constexpr float kGeluC = 0.044715f;
+
+// erfc(w) for any w: Numerical Recipes' Chebyshev fit (relative error < 1.2e-7 for w ≥ 0),
+// reflected for w < 0. Branch-free so loops over it vectorise.
+static inline float erfcApprox(float w) {
+  const float z = std::fabs(w);
+  const float t = 1.0f / (1.0f + 0.5f * z);
+  float p = 0.17087277f;
+  p = p * t - 0.82215223f;
+  p = p * t + 1.48851587f;
+  p = p * t - 1.13520398f;
+  p = p * t + 0.27886807f;
+  p = p * t - 0.18628806f;
+  p = p * t + 0.09678418f;
+  p = p * t + 0.37409196f;
+  p = p * t + 1.00002368f;
+  p = p * t - 1.26551223f;
+  const float r = t * expApprox(p - z * z);
+  return w >= 0.0f ? r : 2.0f - r;
+}
+
+// 0.5·(1 + erf(x/√2)) = Φ(x), written through erfc so that it keeps relative accuracy for x ≪ 0.
+static inline float phi(float x) { return 0.5f * erfcApprox(-x * kInvSqrt2); }
+
+// sigmoid(2u) = 0.5·(1 + tanh(u)) and its complement, both without cancellation.
+static inline void sig2(float u, float* s, float* sc) {
+  float e = expApprox(-2.0f * u);
+  e = e > 1e30f ? 1e30f : e;
+  const float d = 1.0f / (1.0f + e);
+  *s = d;
+  *sc = e * d;
+}
+
+static inline float geluErf(float x) { return x * phi(x); }
+
+static inline float geluTanh(float x) {
+  const float u = kSqrt2OverPi * x * (1.0f + kGeluC * x * x);
+  float s, sc;
+  sig2(u, &s, &sc);
+  return x * s;
+}
+
+static inline float geluErfGrad(float x) { return phi(x) + x * kInvSqrt2Pi * expApprox(-0.5f * x * x); }
+
+static inline float geluTanhGrad(float x) {
+  const float u = kSqrt2OverPi * x * (1.0f + kGeluC * x * x);
+  const float du = kSqrt2OverPi * (1.0f + 3.0f * kGeluC * x * x);
+  float s, sc;
+  sig2(u, &s, &sc);
+  // 0.5(1+t) + 0.5·x·(1−t²)·du with t = tanh(u) = 2s − 1 → s + 2·x·s·(1−s)·du
+  return s + 2.0f * x * s * sc * du;
+}
+
+GLM_CLONES void geluRange(const float* x, float* y, int64_t n, int kind) {
+  if (kind == 0) for (int64_t i = 0; i < n; i++) y[i] = geluErf(x[i]);
+  else for (int64_t i = 0; i < n; i++) y[i] = geluTanh(x[i]);
+}
+
+GLM_CLONES void geluBackwardRange(const float* x, const float* dy, float* dx, int64_t n, int kind) {
+  if (kind == 0) for (int64_t i = 0; i < n; i++) dx[i] = dx[i] + dy[i] * geluErfGrad(x[i]);
+  else for (int64_t i = 0; i < n; i++) dx[i] = dx[i] + dy[i] * geluTanhGrad(x[i]);
+}
+
+GLM_CLONES void biasGeluRow(float* x, const float* bias, float* y, int64_t n, int kind) {
+  for (int64_t i = 0; i < n; i++) x[i] = x[i] + bias[i];
+  if (kind == 0) for (int64_t i = 0; i < n; i++) y[i] = geluErf(x[i]);
+  else for (int64_t i = 0; i < n; i++) y[i] = geluTanh(x[i]);
+}
+
+GLM_CLONES void softmaxRow(const float* x, const float* m, float* y, int64_t n) {
+  if (y != x) std::memcpy(y, x, size_t(n) * sizeof(float));
+  if (m) applyMask(y, m, n);
+  softmaxInPlace(y, n);
+}
+
+GLM_CLONES void softmaxBackwardRow(const float* y, const float* dy, const float* m, float* dx, int64_t n) {
+  // Double arithmetic for dy − Σ y·dy: it cancels when dy is nearly constant along the row.
+  const double dot = rowDot(y, dy, n);
+  if (m) for (int64_t j = 0; j < n; j++) dx[j] = float(double(dx[j]) + double(y[j]) * (double(dy[j]) - dot) * double(m[j]));
+  else for (int64_t j = 0; j < n; j++) dx[j] = float(double(dx[j]) + double(y[j]) * (double(dy[j]) - dot));
+}
+
+constexpr int64_t kChunk = 1 << 13;
+
+template <class Fn>
+void forChunks(int64_t n, Fn fn) {
+  if (n <= 0) return;
+  if (n < kParallelMinElems / 4 || maxThreads() == 1) {
+    fn(int64_t(0), n);
+    return;
+  }
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < chunks; c++) fn(c * kChunk, std::min(n, (c + 1) * kChunk));
+}
+
+int geluKind(const Args& a, size_t i) { return int(a.integer(i, "kind", 0, 1)); }
+
+}  // namespace
+
+// gelu(x, y, kind) over x.length
+GLM_KERNEL(gelu) {
+  Args a(env, info, 3, "gelu");
+  F32 x = a.f32(0, "x"), y = a.f32(1, "y");
+  const int kind = geluKind(a, 2);
+  requireLen(a, "y", y.length, x.length);
+  forChunks(int64_t(x.length), [&](int64_t b, int64_t e) { geluRange(x.data + b, y.data + b, e - b, kind); });
+  return nullptr;
+}
+
+// geluBackward(x, dy, dx, kind): dx += dy·gelu'(x) over x.length
+GLM_KERNEL(geluBackward) {
+  Args a(env, info, 4, "geluBackward");
+  F32 x = a.f32(0, "x"), dy = a.f32(1, "dy"), dx = a.f32(2, "dx");
+  const int kind = geluKind(a, 3);
+  requireLen(a, "dy", dy.length, x.length);
+  requireLen(a, "dx", dx.length, x.length);
+  forChunks(int64_t(x.length), [&](int64_t b, int64_t e) { geluBackwardRange(x.data + b, dy.data + b, dx.data + b, e - b, kind); });
+  return nullptr;
+}
+
+// biasGelu(x, bias, rows, cols, y, kind)
+GLM_KERNEL(biasGelu) {
+  Args a(env, info, 6, "biasGelu");
+  F32 x = a.f32(0, "x"), bias = a.f32(1, "bias");
+  const int64_t rows = a.integer(2, "rows"), cols = a.integer(3, "cols");
+  F32 y = a.f32(4, "y");
+  const int kind = geluKind(a, 5);
+  const uint64_t n = uint64_t(rows) * uint64_t(cols);
+  requireLen(a, "x", x.length, n);
+  requireLen(a, "y", y.length, n);
+  requireLen(a, "bias", bias.length, uint64_t(cols));
+#pragma omp parallel for schedule(static) if (int64_t(n) >= kParallelMinElems / 4)
+  for (int64_t r = 0; r < rows; r++) biasGeluRow(x.data + r * cols, bias.data, y.data + r * cols, cols, kind);
+  return nullptr;
+}
+
+// softmax(x, mask|null, rows, cols, y)
+GLM_KERNEL(softmax) {
+  Args a(env, info, 5, "softmax");
+  F32 x = a.f32(0, "x");
+  F32 mask = a.f32OrNull(1, "mask");
+  const int64_t rows = a.integer(2, "rows"), cols = a.integer(3, "cols");
+  F32 y = a.f32(4, "y");
+  const uint64_t n = uint64_t(rows) * uint64_t(cols);
+  requireLen(a, "x", x.length, n);
+  requireLen(a, "y", y.length, n);
+  if (mask.present) requireLen(a, "mask", mask.length, n);
+#pragma omp parallel for schedule(static) if (int64_t(n) >= kParallelMinElems / 2 && rows > 1)
+  for (int64_t r = 0; r < rows; r++) {
+    softmaxRow(x.data + r * cols, mask.present ? mask.data + r * cols : nullptr, y.data + r * cols, cols);
+  }
+  return nullptr;
+}
+
+// softmaxBackward(y, dy, mask|null, rows, cols, dx)
+GLM_KERNEL(softmaxBackward) {
+  Args a(env, info, 6, "softmaxBackward");
+  F32 y = a.f32(0, "y"), dy = a.f32(1, "dy");
+  F32 mask = a.f32OrNull(2, "mask");
+  const int64_t rows = a.integer(3, "rows"), cols = a.integer(4, "cols");
+  F32 dx = a.f32(5, "dx");
+  const uint64_t n = uint64_t(rows) * uint64_t(cols);
+  requireLen(a, "y", y.length, n);
+  requireLen(a, "dy", dy.length, n);
+  requireLen(a, "dx", dx.length, n);
+  if (mask.present) requireLen(a, "mask", mask.length, n);
+#pragma omp parallel for schedule(static) if (int64_t(n) >= kParallelMinElems / 2 && rows > 1)
+  for (int64_t r = 0; r < rows; r++) {
+    softmaxBackwardRow(y.data + r * cols, dy.data + r * cols, mask.present ? mask.data + r * cols : nullptr, dx.data + r * cols, cols);
+  }
+  return nullptr;
+}
+
+}  // namespace glm

@@ -1,0 +1,301 @@
+// Fused multi-head attention over strided Q/K/V views (forward and backward).
+//
+// Per (batch, head): S = scale·Q·Kᵀ (sgemm on strided pointers, no copies), GLM masking,
+// row softmax, optional dropout (hash on the flat index into probs [B, N, S, K]), C = P·V written
+// straight into `out` with its row stride. Backward recomputes nothing but the dropout mask.
+//
+// Two schedules:
+//   heads-parallel: OpenMP over the B·N (batch, head) pairs, each running single-threaded
+//                   OpenBLAS on thread-local scratch (the default when B·N ≥ threads);
+//   rows-parallel:  pairs in sequence, OpenBLAS threads each product, OpenMP splits the rows of
+//                   the softmax step (used when there are fewer pairs than threads).
+#include <cblas.h>
+
+#include <algorithm>
+
+#include "common.h"
+#include "kernels.h"
+#include "rowops.h"
+
+namespace glm {
+
+int g_attentionSchedule = 0;  // 0 auto, 1 heads-parallel, 2 rows-parallel (set from binding.cc)
+
+namespace {
+
+constexpr int kMaskNone = 0, kMaskSep = 1, kMaskExplicit = 2;
+
+struct Attn {
+  F32 q, k, v, out, probs, mask, dout, dq, dk, dv;
+  I32 sep;
+  int64_t ldq, ldk, ldv, ldo, B, N, D, S, K;
+  float scale;
+  int mode;
+  double p;
+  uint32_t seed;
+  uint32_t thr;     // keep iff hash >= thr
+  float keepScale;  // 1/(1 − p), or 0 when p ≥ 1 drops everything
+  bool dropout;
+};
+
+void checkRows(const Args& a, const char* name, const F32& buf, int64_t rows, int64_t ld, int64_t width) {
+  if (ld < width) {
+    throwRange(std::string(a.fn()) + ": row stride of " + name + " (" + std::to_string(ld) + ") is smaller than heads·headDim = " + std::to_string(width));
+  }
+  if (rows == 0 || width == 0) return;
+  requireLen(a, name, buf.length, uint64_t(rows - 1) * uint64_t(ld) + uint64_t(width));
+}
+
+// Positional layout: q, ldq, k, ldk, v, ldv, batch, heads, headDim, sq, sk, scale, maskMode, sep,
+// mask, dropoutP, dropoutSeed, out, ldo, probs [, dout, dq, dk, dv].
+Attn parse(const Args& a, bool backward) {
+  Attn t;
+  const int64_t kMax = 0x7fffffff;
+  t.q = a.f32(0, "q");
+  t.ldq = a.integer(1, "ldq", 0, kMax);
+  t.k = a.f32(2, "k");
+  t.ldk = a.integer(3, "ldk", 0, kMax);
+  t.v = a.f32(4, "v");
+  t.ldv = a.integer(5, "ldv", 0, kMax);
+  t.B = a.integer(6, "batch", 0, kMax);
+  t.N = a.integer(7, "heads", 0, kMax);
+  t.D = a.integer(8, "headDim", 1, kMax);
+  t.S = a.integer(9, "sq", 0, kMax);
+  t.K = a.integer(10, "sk", 0, kMax);
+  t.scale = float(a.num(11, "scale"));
+  t.mode = int(a.integer(12, "maskMode", 0, 2));
+  t.sep = a.i32OrNull(13, "sep");
+  t.mask = a.f32OrNull(14, "mask");
+  t.p = a.num(15, "dropoutP");
+  t.seed = a.u32(16, "dropoutSeed");
+  t.out = a.f32OrNull(17, "out");
+  t.ldo = a.integer(18, "ldo", 0, kMax);
+  t.probs = a.f32OrNull(19, "probs");
+  if (backward) {
+    t.dout = a.f32(20, "dout");
+    t.dq = a.f32(21, "dq");
+    t.dk = a.f32(22, "dk");
+    t.dv = a.f32(23, "dv");
+  }
+  t.dropout = t.p > 0;
+  const uint64_t thr = dropoutThreshold(t.p);
+  t.thr = thr > 0xffffffffull ? 0xffffffffu : uint32_t(thr);
+  t.keepScale = !t.dropout ? 1.0f : thr > 0xffffffffull ? 0.0f : float(1.0 / (1.0 - t.p));
+
+  const int64_t W = t.N * t.D;
+  checkRows(a, "q", t.q, t.B * t.S, t.ldq, W);
+  checkRows(a, "k", t.k, t.B * t.K, t.ldk, W);
+  checkRows(a, "v", t.v, t.B * t.K, t.ldv, W);
+  if (!backward) {
+    if (!t.out.present) throwType("attention: out must be a Float32Array");
+    checkRows(a, "out", t.out, t.B * t.S, t.ldo, W);
+  } else {
+    if (t.ldo < W) throwRange(std::string(a.fn()) + ": ldo is smaller than heads·headDim");
+    checkRows(a, "dout", t.dout, t.B * t.S, t.ldo, W);
+    checkRows(a, "dq", t.dq, t.B * t.S, t.ldq, W);
+    checkRows(a, "dk", t.dk, t.B * t.K, t.ldk, W);
+    checkRows(a, "dv", t.dv, t.B * t.K, t.ldv, W);
+    if (!t.probs.present) throwType("attentionBackward: probs (from the forward call) is required");
+  }
+  const uint64_t probsLen = uint64_t(t.B) * uint64_t(t.N) * uint64_t(t.S) * uint64_t(t.K);
+  if (t.probs.present) requireLen(a, "probs", t.probs.length, probsLen);
+  if (t.mode == kMaskSep) {
+    if (!t.sep.present) throwType(std::string(a.fn()) + ": maskMode MASK_SEP needs sep (an Int32Array of length batch)");
+    requireLen(a, "sep", t.sep.length, uint64_t(t.B));
+    if (t.K < t.S) throwRange(std::string(a.fn()) + ": MASK_SEP needs sk >= sq (sk = memory + sq)");
+  } else if (t.mode == kMaskExplicit) {
+    if (!t.mask.present) throwType(std::string(a.fn()) + ": maskMode MASK_EXPLICIT needs mask (a Float32Array [B, S, K])");
+    requireLen(a, "mask", t.mask.length, uint64_t(t.B) * uint64_t(t.S) * uint64_t(t.K));
+  }
+  return t;
+}
+
+// Number of leading visible key columns for query row i under MASK_SEP.
+inline int64_t sepLimit(const Attn& t, int64_t b, int64_t i) {
+  const int64_t M = t.K - t.S;
+  const int64_t vis = std::max<int64_t>(i + 1, int64_t(t.sep.data[b]));
+  return std::min<int64_t>(t.K, M + std::max<int64_t>(vis, 0));
+}
+
+GLM_CLONES void rowForward(float* s, int64_t K, int mode, int64_t limit, const float* m) {
+  if (mode == kMaskSep) for (int64_t j = limit; j < K; j++) s[j] = kMaskFill;
+  else if (mode == kMaskExplicit) applyMask(s, m, K);
+  softmaxInPlace(s, K);
+}
+
+// thr: keep iff hash >= thr; ks = 0 when p ≥ 1 (everything dropped).
+GLM_CLONES void rowDropout(const float* P, float* Pd, int64_t K, uint32_t base, uint32_t seed, uint32_t thr, float ks) {
+  uint32_t idx = base;
+  for (int64_t j = 0; j < K; j++, idx++) {
+    const uint32_t h = dropoutHash(seed, idx);
+    const float v = P[j] * ks;
+    Pd[j] = h >= thr ? v : 0.0f;
+  }
+}
+
+// dP (in: gradient w.r.t. the dropped probabilities; out: dS, the gradient w.r.t. the masked,
+// scaled scores, before the factor `scale` which the following sgemm applies).
+GLM_CLONES void rowBackward(const float* P, float* dP, int64_t K, int mode, int64_t limit, const float* m, bool dropout, uint32_t base,
+                            uint32_t seed, uint32_t thr, float ks) {
+  if (dropout) {
+    uint32_t idx = base;
+    for (int64_t j = 0; j < K; j++, idx++) {
+      const uint32_t h = dropoutHash(seed, idx);
+      const float v = dP[j] * ks;
+      dP[j] = h >= thr ? v : 0.0f;
+    }
+  }
+  const double dot = rowDot(P, dP, K);
+  if (mode == kMaskExplicit) {
+    for (int64_t j = 0; j < K; j++) dP[j] = float(double(P[j]) * (double(dP[j]) - dot) * double(m[j]));
+  } else {
+    const int64_t lim = mode == kMaskSep ? limit : K;
+    for (int64_t j = 0; j < lim; j++) dP[j] = float(double(P[j]) * (double(dP[j]) - dot));
+    for (int64_t j = lim; j < K; j++) dP[j] = 0.0f;
+  }
+}
+
+inline uint32_t probsBase(const Attn& t, int64_t b, int64_t h, int64_t i) { return uint32_t(uint64_t(((b * t.N + h) * t.S + i) * t.K)); }
+
+inline const float* maskRow(const Attn& t, int64_t b, int64_t i) {
+  return t.mode == kMaskExplicit ? t.mask.data + (b * t.S + i) * t.K : nullptr;
+}
+
+// One (batch, head) pair. P: S×K probabilities (probs slice or scratch); Pd: S×K scratch when
+// dropout is on. rowsParallel: split the row loop with OpenMP (serial schedule only).
+void forwardPair(const Attn& t, int64_t b, int64_t h, float* P, float* Pd, bool rowsParallel) {
+  const int64_t S = t.S, K = t.K, D = t.D;
+  const float* Q = t.q.data + b * S * t.ldq + h * D;
+  const float* Kp = t.k.data + b * K * t.ldk + h * D;
+  const float* V = t.v.data + b * K * t.ldv + h * D;
+  float* O = t.out.data + b * S * t.ldo + h * D;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(S), int(K), int(D), t.scale, Q, int(t.ldq), Kp, int(t.ldk), 0.0f, P, int(K));
+#pragma omp parallel for schedule(static) if (rowsParallel)
+  for (int64_t i = 0; i < S; i++) {
+    float* row = P + i * K;
+    rowForward(row, K, t.mode, t.mode == kMaskSep ? sepLimit(t, b, i) : K, maskRow(t, b, i));
+    if (t.dropout) rowDropout(row, Pd + i * K, K, probsBase(t, b, h, i), t.seed, t.thr, t.keepScale);
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(S), int(D), int(K), 1.0f, t.dropout ? Pd : P, int(K), V, int(t.ldv), 0.0f, O,
+              int(t.ldo));
+}
+
+// dP, Pd: S×K scratch (Pd only with dropout).
+void backwardPair(const Attn& t, int64_t b, int64_t h, float* dP, float* Pd, bool rowsParallel) {
+  const int64_t S = t.S, K = t.K, D = t.D;
+  const float* Q = t.q.data + b * S * t.ldq + h * D;
+  const float* Kp = t.k.data + b * K * t.ldk + h * D;
+  const float* V = t.v.data + b * K * t.ldv + h * D;
+  const float* dO = t.dout.data + b * S * t.ldo + h * D;
+  float* dQ = t.dq.data + b * S * t.ldq + h * D;
+  float* dK = t.dk.data + b * K * t.ldk + h * D;
+  float* dV = t.dv.data + b * K * t.ldv + h * D;
+  const float* P = t.probs.data + (b * t.N + h) * S * K;
+  if (t.dropout) {
+#pragma omp parallel for schedule(static) if (rowsParallel)
+    for (int64_t i = 0; i < S; i++) rowDropout(P + i * K, Pd + i * K, K, probsBase(t, b, h, i), t.seed, t.thr, t.keepScale);
+  }
+  // dPd = dOut·Vᵀ ; dV += Pdᵀ·dOut
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(S), int(K), int(D), 1.0f, dO, int(t.ldo), V, int(t.ldv), 0.0f, dP, int(K));
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(K), int(D), int(S), 1.0f, t.dropout ? Pd : P, int(K), dO, int(t.ldo), 1.0f, dV,
+              int(t.ldv));
+#pragma omp parallel for schedule(static) if (rowsParallel)
+  for (int64_t i = 0; i < S; i++) {
+    rowBackward(P + i * K, dP + i * K, K, t.mode, t.mode == kMaskSep ? sepLimit(t, b, i) : K, maskRow(t, b, i), t.dropout, probsBase(t, b, h, i),
+                t.seed, t.thr, t.keepScale);
+  }
+  // dQ += scale·dS·K ; dK += scale·dSᵀ·Q
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(S), int(D), int(K), t.scale, dP, int(K), Kp, int(t.ldk), 1.0f, dQ, int(t.ldq));
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(K), int(D), int(S), t.scale, dP, int(K), Q, int(t.ldq), 1.0f, dK, int(t.ldk));
+}
+
+bool useHeadsParallel(const Attn& t) {
+  const int nt = maxThreads();
+  if (nt <= 1) return false;
+  if (g_attentionSchedule == 1) return true;
+  if (g_attentionSchedule == 2) return false;
+  // Tiny problems (a decode step of a small model) are not worth waking the thread team.
+  const double work = double(t.B) * double(t.N) * double(t.S) * double(t.K) * double(t.D);
+  if (work < double(1 << 16)) return false;
+  return t.B * t.N >= nt;
+}
+
+// Row loops of the serial-pairs schedule go parallel only for reasonably large score matrices.
+bool rowsParallelFor(const Attn& t) { return maxThreads() > 1 && t.S >= 2 && t.S * t.K >= 4096; }
+
+// Grow-only scratch owned by the calling JS thread.
+float* scratch(size_t n) {
+  static thread_local std::vector<float> buf;
+  if (buf.size() < n) {
+    buf.clear();
+    buf.shrink_to_fit();
+    buf.resize(n);
+  }
+  return buf.data();
+}
+
+}  // namespace
+
+GLM_KERNEL(attention) {
+  Args a(env, info, 20, "attention");
+  const Attn t = parse(a, false);
+  const int64_t pairs = t.B * t.N, S = t.S, K = t.K, D = t.D;
+  if (pairs == 0 || S == 0) return nullptr;
+  if (K == 0) {
+    // No keys: the context is zero (the softmax over an empty row contributes nothing).
+    for (int64_t r = 0; r < t.B * S; r++)
+      for (int64_t h = 0; h < t.N; h++) std::memset(t.out.data + r * t.ldo + h * D, 0, size_t(D) * sizeof(float));
+    return nullptr;
+  }
+  const size_t SK = size_t(S) * size_t(K);
+  const size_t per = (t.probs.present ? 0 : SK) + (t.dropout ? SK : 0);
+  if (useHeadsParallel(t)) {
+    const int nt = int(std::min<int64_t>(maxThreads(), pairs));
+    float* buf = scratch(per * size_t(nt));
+    BlasSingleThread single;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+    for (int64_t bh = 0; bh < pairs; bh++) {
+      const int64_t b = bh / t.N, h = bh % t.N;
+      float* mine = buf + per * size_t(threadId());
+      float* P = t.probs.present ? t.probs.data + size_t(bh) * SK : mine;
+      float* Pd = t.dropout ? mine + (t.probs.present ? 0 : SK) : nullptr;
+      forwardPair(t, b, h, P, Pd, false);
+    }
+  } else {
+    float* buf = scratch(per);
+    for (int64_t bh = 0; bh < pairs; bh++) {
+      const int64_t b = bh / t.N, h = bh % t.N;
+      float* P = t.probs.present ? t.probs.data + size_t(bh) * SK : buf;
+      float* Pd = t.dropout ? buf + (t.probs.present ? 0 : SK) : nullptr;
+      forwardPair(t, b, h, P, Pd, rowsParallelFor(t));
+    }
+  }
+  return nullptr;
+}
+
+GLM_KERNEL(attentionBackward) {
+  Args a(env, info, 24, "attentionBackward");
+  const Attn t = parse(a, true);
+  const int64_t pairs = t.B * t.N, S = t.S, K = t.K;
+  if (pairs == 0 || S == 0 || K == 0) return nullptr;
+  const size_t SK = size_t(S) * size_t(K);
+  const size_t per = SK * (t.dropout ? 2 : 1);
+  if (useHeadsParallel(t)) {
+    const int nt = int(std::min<int64_t>(maxThreads(), pairs));
+    float* buf = scratch(per * size_t(nt));
+    BlasSingleThread single;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+    for (int64_t bh = 0; bh < pairs; bh++) {
+      float* mine = buf + per * size_t(threadId());
+      backwardPair(t, bh / t.N, bh % t.N, mine, t.dropout ? mine + SK : nullptr, false);
+    }
+  } else {
+    float* buf = scratch(per);
+    for (int64_t bh = 0; bh < pairs; bh++) {
+      backwardPair(t, bh / t.N, bh % t.N, buf, t.dropout ? buf + SK : nullptr, rowsParallelFor(t));
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace glm

@@ -1,0 +1,314 @@
+// Shared helpers for the glm_native addon: N-API argument parsing (zero-copy typed-array
+// access with bounds validation), threading helpers, the dropout hash and a vectorisable exp.
+//
+// Error model: argument problems throw ArgError (a C++ exception); the wrapper in binding.cc
+// turns it into a JS TypeError / RangeError. Kernels validate every buffer extent before they
+// touch memory, so a too-short view is an exception, never an out-of-bounds read or write.
+#pragma once
+
+#include <node_api.h>
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace glm {
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+struct ArgError {
+  enum Kind { Type, Range, Generic } kind;
+  std::string message;
+};
+
+[[noreturn]] inline void throwType(const std::string& m) { throw ArgError{ArgError::Type, m}; }
+[[noreturn]] inline void throwRange(const std::string& m) { throw ArgError{ArgError::Range, m}; }
+[[noreturn]] inline void throwError(const std::string& m) { throw ArgError{ArgError::Generic, m}; }
+
+// ---------------------------------------------------------------------------------------------
+// Typed-array views
+// ---------------------------------------------------------------------------------------------
+
+struct F32 {
+  float* data = nullptr;
+  size_t length = 0;
+  bool present = false;  // false for a JS null / undefined optional argument
+};
+
+struct I32 {
+  int32_t* data = nullptr;
+  size_t length = 0;
+  bool present = false;
+};
+
+// Argument accessor for one N-API call. `fn` is the kernel name used in error messages.
+class Args {
+ public:
+  static constexpr size_t kMaxArgs = 32;
+
+  Args(napi_env env, napi_callback_info info, size_t expected, const char* fn) : env_(env), fn_(fn) {
+    argc_ = kMaxArgs;
+    if (napi_get_cb_info(env, info, &argc_, argv_, nullptr, nullptr) != napi_ok) throwError(std::string(fn) + ": cannot read arguments");
+    if (argc_ < expected) {
+      throwType(std::string(fn) + ": expected " + std::to_string(expected) + " arguments, got " + std::to_string(argc_));
+    }
+  }
+
+  napi_env env() const { return env_; }
+  const char* fn() const { return fn_; }
+
+  bool isNullish(size_t i) const {
+    napi_valuetype t;
+    if (napi_typeof(env_, argv_[i], &t) != napi_ok) return false;
+    return t == napi_null || t == napi_undefined;
+  }
+
+  F32 f32(size_t i, const char* name) const {
+    F32 r;
+    void* data = nullptr;
+    napi_typedarray_type type;
+    if (!typed(i, &type, &r.length, &data) || type != napi_float32_array) {
+      throwType(std::string(fn_) + ": " + name + " must be a Float32Array");
+    }
+    // napi_get_typedarray_info already returns the data pointer adjusted by the view's byte
+    // offset, so subarray views work without further arithmetic.
+    r.data = static_cast<float*>(data);
+    r.present = true;
+    return r;
+  }
+
+  F32 f32OrNull(size_t i, const char* name) const {
+    if (isNullish(i)) return F32{};
+    return f32(i, name);
+  }
+
+  I32 i32(size_t i, const char* name) const {
+    I32 r;
+    void* data = nullptr;
+    napi_typedarray_type type;
+    if (!typed(i, &type, &r.length, &data) || type != napi_int32_array) {
+      throwType(std::string(fn_) + ": " + name + " must be an Int32Array");
+    }
+    r.data = static_cast<int32_t*>(data);
+    r.present = true;
+    return r;
+  }
+
+  I32 i32OrNull(size_t i, const char* name) const {
+    if (isNullish(i)) return I32{};
+    return i32(i, name);
+  }
+
+  double num(size_t i, const char* name) const {
+    double v;
+    if (napi_get_value_double(env_, argv_[i], &v) != napi_ok) throwType(std::string(fn_) + ": " + name + " must be a number");
+    return v;
+  }
+
+  // An integer-valued number in [lo, hi].
+  int64_t integer(size_t i, const char* name, int64_t lo = 0, int64_t hi = (int64_t(1) << 52)) const {
+    double v = num(i, name);
+    if (!std::isfinite(v) || std::floor(v) != v) throwType(std::string(fn_) + ": " + name + " must be an integer, got " + fmt(v));
+    if (v < double(lo) || v > double(hi)) {
+      throwRange(std::string(fn_) + ": " + name + " = " + fmt(v) + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    }
+    return int64_t(v);
+  }
+
+  // ToUint32 semantics (like `x >>> 0` in JS), used for seeds.
+  uint32_t u32(size_t i, const char* name) const {
+    double v = num(i, name);
+    if (!std::isfinite(v)) return 0;
+    double t = std::trunc(v);
+    double m = std::fmod(t, 4294967296.0);
+    if (m < 0) m += 4294967296.0;
+    return uint32_t(m);
+  }
+
+  bool boolean(size_t i, const char* name) const {
+    bool b;
+    if (napi_get_value_bool(env_, argv_[i], &b) != napi_ok) throwType(std::string(fn_) + ": " + name + " must be a boolean");
+    return b;
+  }
+
+  // A JS array of integers (shapes, strides), at most maxLen entries.
+  std::vector<int64_t> intArray(size_t i, const char* name, size_t maxLen, bool allowNegative) const {
+    bool isArr = false;
+    if (napi_is_array(env_, argv_[i], &isArr) != napi_ok || !isArr) throwType(std::string(fn_) + ": " + name + " must be an array of integers");
+    uint32_t len = 0;
+    napi_get_array_length(env_, argv_[i], &len);
+    if (len > maxLen) throwRange(std::string(fn_) + ": " + name + " has " + std::to_string(len) + " entries (at most " + std::to_string(maxLen) + " supported)");
+    std::vector<int64_t> out(len);
+    for (uint32_t k = 0; k < len; k++) {
+      napi_value e;
+      double v;
+      if (napi_get_element(env_, argv_[i], k, &e) != napi_ok || napi_get_value_double(env_, e, &v) != napi_ok || !std::isfinite(v) ||
+          std::floor(v) != v) {
+        throwType(std::string(fn_) + ": " + name + "[" + std::to_string(k) + "] must be an integer");
+      }
+      if (!allowNegative && v < 0) throwRange(std::string(fn_) + ": " + name + "[" + std::to_string(k) + "] must be >= 0");
+      if (std::fabs(v) > double(int64_t(1) << 52)) throwRange(std::string(fn_) + ": " + name + "[" + std::to_string(k) + "] is too large");
+      out[k] = int64_t(v);
+    }
+    return out;
+  }
+
+  static std::string fmt(double v) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+  }
+
+ private:
+  bool typed(size_t i, napi_typedarray_type* type, size_t* length, void** data) const {
+    bool is = false;
+    if (napi_is_typedarray(env_, argv_[i], &is) != napi_ok || !is) return false;
+    napi_value ab;
+    size_t byteOffset = 0;
+    if (napi_get_typedarray_info(env_, argv_[i], type, length, data, &ab, &byteOffset) != napi_ok) return false;
+    if (*length == 0) *data = nullptr;
+    return true;
+  }
+
+  napi_env env_;
+  const char* fn_;
+  size_t argc_;
+  napi_value argv_[kMaxArgs];
+};
+
+// Throws unless `need` elements fit in the view.
+inline void requireLen(const Args& a, const char* name, size_t have, uint64_t need) {
+  if (uint64_t(have) < need) {
+    throwRange(std::string(a.fn()) + ": " + name + " is too short (length " + std::to_string(have) + ", needs at least " + std::to_string(need) + ")");
+  }
+}
+
+inline void requireEq(const Args& a, const char* name, size_t have, uint64_t need) {
+  if (uint64_t(have) != need) {
+    throwRange(std::string(a.fn()) + ": " + name + " has length " + std::to_string(have) + ", expected " + std::to_string(need));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Threading
+// ---------------------------------------------------------------------------------------------
+
+// Elements below which element-wise loops stay on the calling thread.
+constexpr int64_t kParallelMinElems = 1 << 15;
+
+inline int maxThreads() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+inline int threadId() {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
+// Number of threads OpenBLAS is configured to use (kept in sync by setNumThreads).
+int blasThreads();
+void setBlasThreads(int n);
+
+// RAII: while alive, OpenBLAS runs single-threaded (so it can be called from OpenMP workers
+// without oversubscription); restores the previous setting afterwards.
+class BlasSingleThread {
+ public:
+  BlasSingleThread();
+  ~BlasSingleThread();
+  BlasSingleThread(const BlasSingleThread&) = delete;
+  BlasSingleThread& operator=(const BlasSingleThread&) = delete;
+
+ private:
+  int saved_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Function multi-versioning: hot row kernels are compiled for AVX-512, AVX2 and baseline x86-64
+// and picked at load time (ifunc), so the binary runs on any x86-64 CPU without -march=native.
+// ---------------------------------------------------------------------------------------------
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define GLM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define GLM_CLONES
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Dropout hash (mirror of dropoutHash / dropoutKeep in src/backend/backend.ts)
+// ---------------------------------------------------------------------------------------------
+
+inline uint32_t dropoutHash(uint32_t seed, uint32_t index) {
+  uint32_t h = (index * 0x9e3779b1u) ^ (seed * 0x85ebca77u);
+  h ^= h >> 16;
+  h *= 0x7feb352du;
+  h ^= h >> 15;
+  h *= 0x846ca68bu;
+  h ^= h >> 16;
+  return h;
+}
+
+// Keep iff hash >= floor(p · 2^32). Returned as uint64 so p = 1 (threshold 2^32) drops all.
+inline uint64_t dropoutThreshold(double p) {
+  if (!(p > 0)) return 0;
+  double t = std::floor(p * 4294967296.0);
+  if (t >= 18446744073709551615.0) return UINT64_MAX;
+  return uint64_t(t);
+}
+
+// ---------------------------------------------------------------------------------------------
+// exp for float, branch-free so the loops that call it auto-vectorise. Accurate to ~2 ulp over
+// the float range; returns exactly 0 below ln(FLT_MIN) (−87.3) and +inf above ~88.7. NaN in
+// gives NaN out.
+// ---------------------------------------------------------------------------------------------
+
+static inline float expApprox(float x) {
+  const float log2e = 1.44269504088896341f;
+  const float ln2hi = 0.693145751953125f;
+  const float ln2lo = 1.42860682030941723212e-6f;
+  const float magic = 12582912.0f;  // 1.5·2^23: adding and subtracting rounds to nearest integer
+  float xc = x < -87.33654f ? -87.33654f : x;
+  xc = xc > 88.72283f ? 88.72283f : xc;
+  float n = (xc * log2e + magic) - magic;
+  float r = (xc - n * ln2hi) - n * ln2lo;
+  // Taylor/Horner of e^r on |r| ≤ ln2/2, degree 7 (truncation < 1e-9 relative).
+  float p = 1.0f / 5040.0f;
+  p = p * r + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  int32_t ni = int32_t(n);
+  // 2^n split into two factors so n = 128 (x near 88.7) does not overflow the exponent field.
+  int32_t n1 = ni >> 1;
+  int32_t n2 = ni - n1;
+  uint32_t b1 = uint32_t(n1 + 127) << 23;
+  uint32_t b2 = uint32_t(n2 + 127) << 23;
+  float s1, s2;
+  std::memcpy(&s1, &b1, 4);
+  std::memcpy(&s2, &b2, 4);
+  float y = p * s1 * s2;
+  y = x < -87.33654f ? 0.0f : y;
+  y = x > 88.72283f ? INFINITY : y;
+  y = x != x ? x : y;
+  return y;
+}
+
+}  // namespace glm
