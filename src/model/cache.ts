@@ -100,6 +100,53 @@ export class DecodeCache {
     this.length += S;
   }
 
+  /**
+   * In place: row b takes the cached rows of old row indices[b] (beam reordering, HF
+   * `_reorder_cache`). Only rows that change are copied.
+   */
+  reorderRows(indices: ArrayLike<number>): void {
+    if (indices.length !== this.batch) throw new Error(`reorderRows: ${indices.length} indices for a batch of ${this.batch}`);
+    for (let b = 0; b < this.batch; b++) {
+      const src = indices[b]!;
+      if (!(Number.isInteger(src) && src >= 0 && src < this.batch)) throw new Error(`reorderRows: index ${src} is outside the batch [0, ${this.batch})`);
+    }
+    const row = this.cap * this.hidden, used = this.length * this.hidden;
+    for (const buf of [...this.k, ...this.v, ...this.mems]) {
+      if (!buf) continue;
+      // Copy the source rows out first: a row may be both a source and a destination.
+      const saved = new Map<number, Float32Array>();
+      for (let b = 0; b < this.batch; b++) {
+        const src = indices[b]!;
+        if (src !== b && !saved.has(src)) saved.set(src, buf.slice(src * row, src * row + used));
+      }
+      for (let b = 0; b < this.batch; b++) {
+        const src = indices[b]!;
+        if (src !== b) buf.set(saved.get(src)!, b * row);
+      }
+    }
+  }
+
+  /** A new cache whose row b is a copy of row indices[b] of this one (batch = indices.length). */
+  selectRows(indices: ArrayLike<number>): DecodeCache {
+    const out = new DecodeCache({ hidden_size: this.hidden, num_layers: this.layers } as GLMConfig, indices.length, this.kind, this.keepHidden);
+    out.reserve(Math.max(this.length, 1));
+    const H = this.hidden, used = this.length * H;
+    const copy = (from: Float32Array[], to: Float32Array[]): void => {
+      from.forEach((buf, l) => {
+        for (let b = 0; b < indices.length; b++) {
+          const src = indices[b]!;
+          if (!(Number.isInteger(src) && src >= 0 && src < this.batch)) throw new Error(`selectRows: index ${src} is outside the batch [0, ${this.batch})`);
+          to[l]!.set(buf.subarray(src * this.cap * H, src * this.cap * H + used), b * out.cap * H);
+        }
+      });
+    };
+    copy(this.k, out.k);
+    copy(this.v, out.v);
+    copy(this.mems, out.mems);
+    out.length = this.length;
+    return out;
+  }
+
   /** Bytes held by the cache buffers. */
   bytes(): number {
     return [...this.k, ...this.v, ...this.mems].reduce((n, a) => n + a.byteLength, 0);

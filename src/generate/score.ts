@@ -1,0 +1,173 @@
+/**
+ * Scoring answers for a blank: log P(answer | context) = Σ_t log p(a_t | context, [sop], a_<t),
+ * optionally with [eop] at the end. All candidates of all items go through ONE forward pass in
+ * the multiple-choice layout of spec §3.3: per item the context, then each candidate's
+ * `[sop] + a[:-1]` (`[sop] + a` with eop) at (mask position, block positions 1..n), under a
+ * block-diagonal mask: the context sees itself, each candidate sees the context and itself
+ * causally, never another candidate.
+ *
+ * `buildChoiceLayout` + `candidateLogProbs` are differentiable (cloze fine-tuning, spec §5.1);
+ * `scoreCandidates` is the inference shortcut.
+ */
+import { GlmError } from '../io/errors.js';
+import type { GLMConfig } from '../model/config.js';
+import type { GLMModel } from '../model/glm.js';
+import type { ModelInput } from '../model/inputs.js';
+import { backend } from '../backend/index.js';
+import { Tensor, noGrad, opResult } from '../tensor/tensor.js';
+import type { GenerationTokens } from './tokens.js';
+
+export interface ScoreItem {
+  /** Part A (ids). */
+  context: readonly number[];
+  /** Index in `context` of the blank's mask token. */
+  maskPosition: number;
+  /** Answers to score (ids, without [sop] / [eop]). */
+  candidates: readonly (readonly number[])[];
+}
+
+export interface ScoreOptions {
+  /**
+   * Also score [eop] after each answer ([orig] cloze scoring) instead of the answer tokens only
+   * ([hub], the default; spec §0.2 #5).
+   */
+  includeEop?: boolean;
+}
+
+/** The batch and the bookkeeping to read candidate scores off its logits. */
+export interface ChoiceLayout {
+  input: ModelInput;
+  /** Flat row (b·S + s) of the logits that predicts each scored token. */
+  rows: Int32Array;
+  /** The scored token of each row. */
+  targets: Int32Array;
+  /** The candidate (numbered across items) each row belongs to. */
+  candidateOf: Int32Array;
+  /** candidateIndex[item][k]: the global number of item's candidate k. */
+  candidateIndex: number[][];
+  numCandidates: number;
+}
+
+/** Lays out items (padded to the longest) with their block-diagonal mask [B, 1, S, S]. */
+export function buildChoiceLayout(cfg: GLMConfig, items: readonly ScoreItem[], tokens: GenerationTokens, opts: ScoreOptions = {}): ChoiceLayout {
+  const eop = opts.includeEop ?? false;
+  const V = cfg.vocab_size, P = cfg.max_sequence_length;
+  if (items.length === 0) throw new GlmError('E_INPUT_SHAPE', 'no items to score');
+  const lens = items.map((it, i) => {
+    const C = it.context.length;
+    if (C === 0) throw new GlmError('E_INPUT_SHAPE', `item ${i}: empty context`);
+    if (C > P + 1) throw new GlmError('E_POSITION', `item ${i}: context of ${C} tokens exceeds the position table (max_sequence_length ${P})`);
+    if (!(Number.isInteger(it.maskPosition) && it.maskPosition >= 0 && it.maskPosition < C)) {
+      throw new GlmError('E_GENERATE_OPTION', `item ${i}: maskPosition ${it.maskPosition} is outside the context [0, ${C})`);
+    }
+    if (it.candidates.length === 0) throw new GlmError('E_INPUT_SHAPE', `item ${i}: no candidates`);
+    let total = C;
+    it.candidates.forEach((c, k) => {
+      if (c.length === 0 && !eop) throw new GlmError('E_INPUT_SHAPE', `item ${i}, candidate ${k}: an empty answer has nothing to score without includeEop`);
+      if (c.length + 1 > P) throw new GlmError('E_POSITION', `item ${i}, candidate ${k}: ${c.length} tokens need block positions beyond max_sequence_length ${P}`);
+      for (const id of [...it.context, ...c]) {
+        if (!(Number.isInteger(id) && id >= 0 && id < V)) throw new GlmError('E_TOKEN_ID', `item ${i}: token id ${id} is outside the vocabulary [0, ${V})`);
+      }
+      total += eop ? c.length + 1 : c.length;
+    });
+    return total;
+  });
+  const B = items.length, S = Math.max(...lens);
+  const ids = new Int32Array(B * S).fill(tokens.pad ?? tokens.eos);
+  const pos = new Int32Array(B * 2 * S);
+  const mask = new Float32Array(B * S * S);
+  const rows: number[] = [], targets: number[] = [], candidateOf: number[] = [];
+  const candidateIndex: number[][] = [];
+  let g = 0;
+  items.forEach((it, b) => {
+    const C = it.context.length;
+    const m = (i: number, j: number): void => {
+      mask[(b * S + i) * S + j] = 1;
+    };
+    for (let s = 0; s < C; s++) {
+      ids[b * S + s] = it.context[s]!;
+      pos[b * 2 * S + s] = s;
+      for (let j = 0; j < C; j++) m(s, j);
+    }
+    let at = C;
+    const idx: number[] = [];
+    for (const c of it.candidates) {
+      const inputs = [tokens.sop, ...(eop ? c : c.slice(0, -1))];
+      const tgts = eop ? [...c, tokens.eop] : [...c];
+      const start = at;
+      inputs.forEach((id, t) => {
+        const s = start + t;
+        ids[b * S + s] = id;
+        pos[b * 2 * S + s] = it.maskPosition;
+        pos[b * 2 * S + S + s] = t + 1;
+        for (let j = 0; j < C; j++) m(s, j);
+        for (let j = start; j <= s; j++) m(s, j);
+        rows.push(b * S + s);
+        targets.push(tgts[t]!);
+        candidateOf.push(g);
+      });
+      at += inputs.length;
+      idx.push(g++);
+    }
+    // Padding rows see only themselves (never read).
+    for (let s = at; s < S; s++) m(s, s);
+    candidateIndex.push(idx);
+  });
+  return {
+    input: { batch: B, seqLen: S, inputIds: ids, positionIds: pos, mask: { attentionMask: mask, maskCols: S } },
+    rows: Int32Array.from(rows),
+    targets: Int32Array.from(targets),
+    candidateOf: Int32Array.from(candidateOf),
+    candidateIndex,
+    numCandidates: g,
+  };
+}
+
+/**
+ * Σ log_softmax over each candidate's rows of `logits` [B, S, V] (differentiable): a tensor
+ * [numCandidates]. `perToken`, if given, receives each scored row's log-probability.
+ */
+export function candidateLogProbs(logits: Tensor, layout: ChoiceLayout, perToken?: Float32Array): Tensor {
+  const V = logits.shape[logits.ndim - 1]!;
+  const R = layout.rows.length;
+  const compact = new Float32Array(R * V);
+  const src = logits.f32;
+  for (let r = 0; r < R; r++) compact.set(src.subarray(layout.rows[r]! * V, (layout.rows[r]! + 1) * V), r * V);
+  const be = backend();
+  const nll = new Float32Array(R), lse = new Float32Array(R);
+  be.crossEntropy(compact, layout.targets, R, V, 0, nll, lse);
+  const out = new Float32Array(layout.numCandidates);
+  for (let r = 0; r < R; r++) {
+    out[layout.candidateOf[r]!] = out[layout.candidateOf[r]!]! - nll[r]!;
+    if (perToken) perToken[r] = -nll[r]!;
+  }
+  return opResult(out, [layout.numCandidates], 'candidateLogProbs', [logits], (g) => {
+    // d(−NLL_r)/dlogits = onehot − softmax: crossEntropyBackward with coef −g.
+    const coef = new Float32Array(R);
+    for (let r = 0; r < R; r++) coef[r] = -g[layout.candidateOf[r]!]!;
+    const d = new Float32Array(R * V);
+    be.crossEntropyBackward(compact, layout.targets, lse, coef, R, V, 0, d, false);
+    const grad = logits.grad!;
+    for (let r = 0; r < R; r++) {
+      const base = layout.rows[r]! * V;
+      for (let v = 0; v < V; v++) grad[base + v] = grad[base + v]! + d[r * V + v]!;
+    }
+  });
+}
+
+export interface CandidateScore {
+  /** Σ of tokenLogProbs. */
+  logProb: number;
+  /** log p of each scored token (the answer's, then [eop] with includeEop). */
+  tokenLogProbs: number[];
+}
+
+/** Scores every candidate of every item in one forward pass: result[item][candidate]. */
+export function scoreCandidates(model: GLMModel, items: readonly ScoreItem[], tokens: GenerationTokens, opts: ScoreOptions = {}): CandidateScore[][] {
+  const layout = buildChoiceLayout(model.config, items, tokens, opts);
+  const per = new Float32Array(layout.rows.length);
+  const scores = noGrad(() => candidateLogProbs(model.forward(layout.input).logits, layout, per)).f32;
+  const tokenLps: number[][] = Array.from({ length: layout.numCandidates }, () => []);
+  layout.candidateOf.forEach((c, r) => tokenLps[c]!.push(per[r]!));
+  return layout.candidateIndex.map((idx) => idx.map((c) => ({ logProb: scores[c]!, tokenLogProbs: tokenLps[c]! })));
+}
