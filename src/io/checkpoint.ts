@@ -12,6 +12,7 @@ import { GlmError } from './errors.js';
 import { SafetensorsReader, writeSafetensors, type SafetensorsTensorInput } from './safetensors.js';
 import { type GLMConfig, configToJSON, parseConfig } from '../model/config.js';
 import { GLMModel } from '../model/glm.js';
+import { hasOtherWeights, loadCheckpoint } from './hf.js';
 
 export interface LoadOptions {
   /** Tensors present in the file but not in the model are an error unless this is set. */
@@ -84,10 +85,15 @@ export function loadWeights(model: GLMModel, file: string, opts: LoadOptions = {
   }
 }
 
-/** Loads `dir` (config.json + model.safetensors). */
+/** Loads `dir` (config.json + model.safetensors; any other layout hf.ts reads is dispatched to loadCheckpoint). */
 export function loadModel(dir: string, opts: LoadOptions = {}): { model: GLMModel; report: LoadReport } {
-  const config = readConfig(dir);
   const file = path.join(dir, 'model.safetensors');
+  if (!fs.existsSync(file) && hasOtherWeights(dir)) {
+    // Other layouts (pytorch_model.bin, sharded *.index.json, mp_rank_00_model_states.pt): hf.ts.
+    const { model, report } = loadCheckpoint(dir, opts);
+    return { model, report: { unexpected: report.unexpected, dtypes: report.dtypes } };
+  }
+  const config = readConfig(dir);
   if (!fs.existsSync(file)) throw new GlmError('E_CHECKPOINT_MISSING', `no model.safetensors in ${dir}`, { path: dir });
   const model = new GLMModel(config);
   const report = loadWeights(model, file, opts);

@@ -21,6 +21,20 @@ export interface SpecialTokenIdMap {
 
 export type TokenizerFamily = 'bert' | 'gpt2' | 'roberta' | 'sentencepiece' | 'custom';
 
+/** Input layout (spec §3.3, §8.7): the original code's or the hub port's. */
+export type InputLayout = 'original' | 'hub';
+
+/** One GLM command token: cut out of raw text before subword tokenisation (spec §3.1). */
+export interface CommandTokenInfo {
+  /** Role name as in the original code: 'pad', 'eos', 'ENC', 'MASK', 'sep', 'unk', 'sop', 'eop', 'gMASK', 'sMASK', 'dBLOCK'. */
+  readonly name: string;
+  /** The text form, e.g. "[MASK]" or "<|startofpiece|>". */
+  readonly token: string;
+  readonly id: number;
+  /** Whitespace to the left of the token is dropped when it is cut out of text. */
+  readonly lstrip: boolean;
+}
+
 export interface GlmTokenizer {
   readonly family: TokenizerFamily;
   /** Text vocabulary plus command tokens (not padded). */
@@ -38,4 +52,10 @@ export interface GlmTokenizer {
   /** The vocabulary string of an id (used e.g. for sentence-boundary detection, spec §1.6). */
   idToToken(id: number): string | undefined;
   tokenToId(token: string): number | undefined;
+  /** Built-in name or folder the tokenizer was loaded from (informational). */
+  readonly name?: string;
+  /** The command tokens, in the order the original code splits text on them. */
+  readonly commandTokens?: readonly CommandTokenInfo[];
+  /** The layout a model using this tokenizer should default to (spec §0.2: hub for hub-format files). */
+  readonly defaultLayout?: InputLayout;
 }
