@@ -10,7 +10,8 @@
         "native/activation.cc",
         "native/attention.cc",
         "native/loss.cc",
-        "native/optim.cc"
+        "native/optim.cc",
+        "native/quant.cc"
       ],
       "include_dirs": [
         "native",

@@ -5,6 +5,10 @@
 #include "kernels.h"
 #include "rowops.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
 namespace glm {
 
 namespace {
@@ -65,20 +69,123 @@ static inline float geluTanhGrad(float x) {
   return s + 2.0f * x * s * sc * du;
 }
 
-GLM_CLONES void geluRange(const float* x, float* y, int64_t n, int kind) {
+#if defined(__x86_64__) && defined(__GNUC__)
+// The erf GELU with AVX-512 intrinsics: the same erfc fit and exp as the portable code, but with
+// fused multiply-adds and a refined reciprocal instead of a division (the portable loops are
+// compiled without FMA contraction). About 3x faster; same accuracy class (a few float ulps).
+#define GLM_AVX512 __attribute__((target("avx512f,avx512dq")))
+
+GLM_AVX512 inline __m512 exp512(__m512 x) {
+  const __m512 lo = _mm512_set1_ps(-87.33654f), hi = _mm512_set1_ps(88.72283f);
+  const __m512 xc = _mm512_min_ps(_mm512_max_ps(x, lo), hi);
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(xc, _mm512_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), xc);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.42860682030941723212e-6f), r);
+  __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  __m512 y = _mm512_scalef_ps(p, n);
+  y = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ), y, _mm512_setzero_ps());
+  y = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, hi, _CMP_GT_OQ), y, _mm512_set1_ps(INFINITY));
+  return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), y, x);
+}
+
+// Φ(x) = 0.5·erfc(−x/√2) through the Numerical Recipes erfc fit (see erfcApprox).
+GLM_AVX512 inline __m512 phi512(__m512 x) {
+  const __m512 w = _mm512_mul_ps(x, _mm512_set1_ps(-kInvSqrt2));
+  const __m512 z = _mm512_abs_ps(w);
+  const __m512 d = _mm512_fmadd_ps(z, _mm512_set1_ps(0.5f), _mm512_set1_ps(1.0f));
+  __m512 t = _mm512_rcp14_ps(d);
+  t = _mm512_fmadd_ps(t, _mm512_fnmadd_ps(d, t, _mm512_set1_ps(1.0f)), t);  // one Newton step: 2^-28
+  __m512 p = _mm512_set1_ps(0.17087277f);
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-0.82215223f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(1.48851587f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-1.13520398f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0.27886807f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-0.18628806f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0.09678418f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0.37409196f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(1.00002368f));
+  p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-1.26551223f));
+  const __m512 r = _mm512_mul_ps(t, exp512(_mm512_fnmadd_ps(z, z, p)));
+  const __m512 erfc = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(w, _mm512_setzero_ps(), _CMP_GE_OQ), _mm512_sub_ps(_mm512_set1_ps(2.0f), r), r);
+  return _mm512_mul_ps(_mm512_set1_ps(0.5f), erfc);
+}
+
+GLM_AVX512 void geluErfAvx512(const float* x, float* y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 v = _mm512_loadu_ps(x + i);
+    _mm512_storeu_ps(y + i, _mm512_mul_ps(v, phi512(v)));
+  }
+  if (i < n) {
+    const __mmask16 m = __mmask16((1u << (n - i)) - 1u);
+    const __m512 v = _mm512_maskz_loadu_ps(m, x + i);
+    _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(v, phi512(v)));
+  }
+}
+
+// dx += dy·(Φ(x) + x·φ(x)), φ(x) = exp(−x²/2)/√(2π).
+GLM_AVX512 inline __m512 geluErfGrad512(__m512 v) {
+  const __m512 e = exp512(_mm512_mul_ps(_mm512_mul_ps(v, v), _mm512_set1_ps(-0.5f)));
+  return _mm512_fmadd_ps(_mm512_mul_ps(v, _mm512_set1_ps(kInvSqrt2Pi)), e, phi512(v));
+}
+
+GLM_AVX512 void geluErfBackwardAvx512(const float* x, const float* dy, float* dx, int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 g = geluErfGrad512(_mm512_loadu_ps(x + i));
+    _mm512_storeu_ps(dx + i, _mm512_fmadd_ps(_mm512_loadu_ps(dy + i), g, _mm512_loadu_ps(dx + i)));
+  }
+  if (i < n) {
+    const __mmask16 m = __mmask16((1u << (n - i)) - 1u);
+    const __m512 g = geluErfGrad512(_mm512_maskz_loadu_ps(m, x + i));
+    _mm512_mask_storeu_ps(dx + i, m, _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, dy + i), g, _mm512_maskz_loadu_ps(m, dx + i)));
+  }
+}
+
+bool useAvx512() {
+  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+  return ok;
+}
+#else
+bool useAvx512() { return false; }
+void geluErfAvx512(const float*, float*, int64_t) {}
+void geluErfBackwardAvx512(const float*, const float*, float*, int64_t) {}
+#endif
+
+GLM_CLONES void geluRangePortable(const float* x, float* y, int64_t n, int kind) {
   if (kind == 0) for (int64_t i = 0; i < n; i++) y[i] = geluErf(x[i]);
   else for (int64_t i = 0; i < n; i++) y[i] = geluTanh(x[i]);
 }
 
-GLM_CLONES void geluBackwardRange(const float* x, const float* dy, float* dx, int64_t n, int kind) {
+GLM_CLONES void geluBackwardRangePortable(const float* x, const float* dy, float* dx, int64_t n, int kind) {
   if (kind == 0) for (int64_t i = 0; i < n; i++) dx[i] = dx[i] + dy[i] * geluErfGrad(x[i]);
   else for (int64_t i = 0; i < n; i++) dx[i] = dx[i] + dy[i] * geluTanhGrad(x[i]);
 }
 
-GLM_CLONES void biasGeluRow(float* x, const float* bias, float* y, int64_t n, int kind) {
+void geluRange(const float* x, float* y, int64_t n, int kind) {
+  if (kind == 0 && useAvx512()) geluErfAvx512(x, y, n);
+  else geluRangePortable(x, y, n, kind);
+}
+
+void geluBackwardRange(const float* x, const float* dy, float* dx, int64_t n, int kind) {
+  if (kind == 0 && useAvx512()) geluErfBackwardAvx512(x, dy, dx, n);
+  else geluBackwardRangePortable(x, dy, dx, n, kind);
+}
+
+GLM_CLONES void addBiasRow(float* x, const float* bias, int64_t n) {
   for (int64_t i = 0; i < n; i++) x[i] = x[i] + bias[i];
-  if (kind == 0) for (int64_t i = 0; i < n; i++) y[i] = geluErf(x[i]);
-  else for (int64_t i = 0; i < n; i++) y[i] = geluTanh(x[i]);
+}
+
+void biasGeluRow(float* x, const float* bias, float* y, int64_t n, int kind) {
+  addBiasRow(x, bias, n);
+  geluRange(x, y, n, kind);
 }
 
 GLM_CLONES void softmaxRow(const float* x, const float* m, float* y, int64_t n) {

@@ -2,7 +2,13 @@
 //
 // Per (batch, head): S = scale·Q·Kᵀ (sgemm on strided pointers, no copies), GLM masking,
 // row softmax, optional dropout (hash on the flat index into probs [B, N, S, K]), C = P·V written
-// straight into `out` with its row stride. Backward recomputes nothing but the dropout mask.
+// straight into `out` with its row stride.
+//
+// Masked key blocks are skipped: under MASK_SEP the products of a block of rows only run over
+// the key columns some row of the block can see (see forSegments). For backward the forward
+// either stores the probabilities (probs [B, N, S, K]) or only two numbers per row (stats: max
+// and 1/Σ); with stats the backward recomputes each pair's probabilities from Q and K into
+// scratch, so no S×K buffer outlives the call. Dropout masks are recomputed from the hash.
 //
 // Two schedules:
 //   heads-parallel: OpenMP over the B·N (batch, head) pairs, each running single-threaded
@@ -27,6 +33,7 @@ constexpr int kMaskNone = 0, kMaskSep = 1, kMaskExplicit = 2;
 
 struct Attn {
   F32 q, k, v, out, probs, mask, dout, dq, dk, dv;
+  F32 stats;  // optional [B, N, S, 2]: per query row the softmax max and 1 / Σ exp(s − max)
   I32 sep;
   int64_t ldq, ldk, ldv, ldo, B, N, D, S, K;
   float scale;
@@ -47,7 +54,8 @@ void checkRows(const Args& a, const char* name, const F32& buf, int64_t rows, in
 }
 
 // Positional layout: q, ldq, k, ldk, v, ldv, batch, heads, headDim, sq, sk, scale, maskMode, sep,
-// mask, dropoutP, dropoutSeed, out, ldo, probs [, dout, dq, dk, dv].
+// mask, dropoutP, dropoutSeed, out, ldo, probs, then forward: [stats]; backward: dout, dq, dk,
+// dv [, stats].
 Attn parse(const Args& a, bool backward) {
   Attn t;
   const int64_t kMax = 0x7fffffff;
@@ -76,6 +84,9 @@ Attn parse(const Args& a, bool backward) {
     t.dq = a.f32(21, "dq");
     t.dk = a.f32(22, "dk");
     t.dv = a.f32(23, "dv");
+    t.stats = a.f32OrNull(24, "stats");
+  } else {
+    t.stats = a.f32OrNull(20, "stats");
   }
   t.dropout = t.p > 0;
   const uint64_t thr = dropoutThreshold(t.p);
@@ -95,8 +106,9 @@ Attn parse(const Args& a, bool backward) {
     checkRows(a, "dq", t.dq, t.B * t.S, t.ldq, W);
     checkRows(a, "dk", t.dk, t.B * t.K, t.ldk, W);
     checkRows(a, "dv", t.dv, t.B * t.K, t.ldv, W);
-    if (!t.probs.present) throwType("attentionBackward: probs (from the forward call) is required");
+    if (!t.probs.present && !t.stats.present) throwType("attentionBackward: probs or stats (from the forward call) is required");
   }
+  if (t.stats.present) requireLen(a, "stats", t.stats.length, uint64_t(t.B) * uint64_t(t.N) * uint64_t(t.S) * 2);
   const uint64_t probsLen = uint64_t(t.B) * uint64_t(t.N) * uint64_t(t.S) * uint64_t(t.K);
   if (t.probs.present) requireLen(a, "probs", t.probs.length, probsLen);
   if (t.mode == kMaskSep) {
@@ -117,10 +129,31 @@ inline int64_t sepLimit(const Attn& t, int64_t b, int64_t i) {
   return std::min<int64_t>(t.K, M + std::max<int64_t>(vis, 0));
 }
 
-GLM_CLONES void rowForward(float* s, int64_t K, int mode, int64_t limit, const float* m) {
+// Masked softmax of one score row in place; st (when not null) receives the row's max and the
+// reciprocal of its exponential sum, from which the backward pass recomputes the row exactly.
+GLM_CLONES void rowForward(float* s, int64_t K, int mode, int64_t limit, const float* m, float* st) {
   if (mode == kMaskSep) for (int64_t j = limit; j < K; j++) s[j] = kMaskFill;
   else if (mode == kMaskExplicit) applyMask(s, m, K);
-  softmaxInPlace(s, K);
+  if (K <= 0) return;
+  const float mx = rowMax(s, K);
+  const double sum = expShiftSum(s, mx, s, K);
+  const float inv = float(1.0 / sum);
+  for (int64_t j = 0; j < K; j++) s[j] *= inv;
+  if (st) {
+    st[0] = mx;
+    st[1] = inv;
+  }
+}
+
+// Recomputes a probability row from its raw scaled scores and the forward's statistics: the
+// same masking and exp(s − max)·inv as rowForward (equal up to the rounding of the score GEMM).
+GLM_CLONES void rowRecompute(float* s, int64_t K, int mode, int64_t limit, const float* m, const float* st) {
+  if (mode == kMaskSep) for (int64_t j = limit; j < K; j++) s[j] = kMaskFill;
+  else if (mode == kMaskExplicit) applyMask(s, m, K);
+  if (K <= 0) return;
+  expShiftSum(s, st[0], s, K);
+  const float inv = st[1];
+  for (int64_t j = 0; j < K; j++) s[j] *= inv;
 }
 
 // thr: keep iff hash >= thr; ks = 0 when p ≥ 1 (everything dropped).
@@ -157,31 +190,72 @@ GLM_CLONES void rowBackward(const float* P, float* dP, int64_t K, int mode, int6
 
 inline uint32_t probsBase(const Attn& t, int64_t b, int64_t h, int64_t i) { return uint32_t(uint64_t(((b * t.N + h) * t.S + i) * t.K)); }
 
+inline float* statsRow(const Attn& t, int64_t b, int64_t h, int64_t i) {
+  return t.stats.present ? t.stats.data + ((b * t.N + h) * t.S + i) * 2 : nullptr;
+}
+
 inline const float* maskRow(const Attn& t, int64_t b, int64_t i) {
   return t.mode == kMaskExplicit ? t.mask.data + (b * t.S + i) * t.K : nullptr;
 }
 
-// One (batch, head) pair. P: S×K probabilities (probs slice or scratch); Pd: S×K scratch when
-// dropout is on. rowsParallel: split the row loop with OpenMP (serial schedule only).
-void forwardPair(const Attn& t, int64_t b, int64_t h, float* P, float* Pd, bool rowsParallel) {
+// Row segments of one (batch, head) pair: rows [i0, i1) only need key columns [0, kmax) —
+// every key at or beyond kmax is masked for every row of the segment, so its probability is
+// exactly 0 (exp(−65504 − max) underflows) and the products may skip it. Under MASK_SEP the rows
+// of Part A form one segment (keys [0, M + sep)) and the causal rows of Part B are cut into
+// blocks of kCausalBlock rows whose limit grows with the block; other modes have one segment.
+constexpr int64_t kCausalBlock = 64;
+
+template <class Fn>
+void forSegments(const Attn& t, int64_t b, Fn fn) {
+  const int64_t S = t.S, K = t.K;
+  if (t.mode != kMaskSep) {
+    fn(int64_t(0), S, K);
+    return;
+  }
+  const int64_t M = K - S;
+  const int64_t sep = std::min<int64_t>(std::max<int64_t>(t.sep.data[b], 0), S);
+  int64_t i = 0;
+  if (sep > 0) {
+    fn(int64_t(0), sep, M + sep);
+    i = sep;
+  }
+  while (i < S) {
+    const int64_t i1 = std::min(S, i + kCausalBlock);
+    fn(i, i1, M + i1);
+    i = i1;
+  }
+}
+
+// One (batch, head) pair. P: S×K probabilities (probs slice or scratch, row stride K); Pd: S×K
+// scratch when dropout is on. rowsParallel: split the row loops with OpenMP (serial schedule).
+// Columns [kmax, K) of a segment are written as zeros only where they are stored (probs).
+void forwardPair(const Attn& t, int64_t b, int64_t h, float* P, float* Pd, bool rowsParallel, bool storeProbs) {
   const int64_t S = t.S, K = t.K, D = t.D;
   const float* Q = t.q.data + b * S * t.ldq + h * D;
   const float* Kp = t.k.data + b * K * t.ldk + h * D;
   const float* V = t.v.data + b * K * t.ldv + h * D;
   float* O = t.out.data + b * S * t.ldo + h * D;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(S), int(K), int(D), t.scale, Q, int(t.ldq), Kp, int(t.ldk), 0.0f, P, int(K));
+  forSegments(t, b, [&](int64_t i0, int64_t i1, int64_t kmax) {
+    const int64_t rows = i1 - i0;
+    float* Ps = P + i0 * K;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(kmax), int(D), t.scale, Q + i0 * t.ldq, int(t.ldq), Kp, int(t.ldk), 0.0f, Ps,
+                int(K));
 #pragma omp parallel for schedule(static) if (rowsParallel)
-  for (int64_t i = 0; i < S; i++) {
-    float* row = P + i * K;
-    rowForward(row, K, t.mode, t.mode == kMaskSep ? sepLimit(t, b, i) : K, maskRow(t, b, i));
-    if (t.dropout) rowDropout(row, Pd + i * K, K, probsBase(t, b, h, i), t.seed, t.thr, t.keepScale);
-  }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(S), int(D), int(K), 1.0f, t.dropout ? Pd : P, int(K), V, int(t.ldv), 0.0f, O,
-              int(t.ldo));
+    for (int64_t i = i0; i < i1; i++) {
+      float* row = P + i * K;
+      const int64_t lim = t.mode == kMaskSep ? sepLimit(t, b, i) : kmax;
+      rowForward(row, lim, t.mode, lim, maskRow(t, b, i), statsRow(t, b, h, i));
+      for (int64_t j = lim; j < (storeProbs ? K : kmax); j++) row[j] = 0.0f;
+      if (t.dropout) rowDropout(row, Pd + i * K, kmax, probsBase(t, b, h, i), t.seed, t.thr, t.keepScale);
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(rows), int(D), int(kmax), 1.0f, t.dropout ? Pd + i0 * K : Ps, int(K), V, int(t.ldv),
+                0.0f, O + i0 * t.ldo, int(t.ldo));
+  });
 }
 
-// dP, Pd: S×K scratch (Pd only with dropout).
-void backwardPair(const Attn& t, int64_t b, int64_t h, float* dP, float* Pd, bool rowsParallel) {
+// dP, Pd, Pr: S×K scratch (Pd only with dropout, Pr only without stored probs: the
+// probabilities are then recomputed segment by segment from Q, K and the row statistics).
+void backwardPair(const Attn& t, int64_t b, int64_t h, float* dP, float* Pd, float* Pr, bool rowsParallel) {
   const int64_t S = t.S, K = t.K, D = t.D;
   const float* Q = t.q.data + b * S * t.ldq + h * D;
   const float* Kp = t.k.data + b * K * t.ldk + h * D;
@@ -190,23 +264,40 @@ void backwardPair(const Attn& t, int64_t b, int64_t h, float* dP, float* Pd, boo
   float* dQ = t.dq.data + b * S * t.ldq + h * D;
   float* dK = t.dk.data + b * K * t.ldk + h * D;
   float* dV = t.dv.data + b * K * t.ldv + h * D;
-  const float* P = t.probs.data + (b * t.N + h) * S * K;
-  if (t.dropout) {
+  const float* P = t.probs.present ? t.probs.data + (b * t.N + h) * S * K : Pr;
+  forSegments(t, b, [&](int64_t i0, int64_t i1, int64_t kmax) {
+    const int64_t rows = i1 - i0;
+    if (!t.probs.present) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(kmax), int(D), t.scale, Q + i0 * t.ldq, int(t.ldq), Kp, int(t.ldk), 0.0f,
+                  Pr + i0 * K, int(K));
 #pragma omp parallel for schedule(static) if (rowsParallel)
-    for (int64_t i = 0; i < S; i++) rowDropout(P + i * K, Pd + i * K, K, probsBase(t, b, h, i), t.seed, t.thr, t.keepScale);
-  }
-  // dPd = dOut·Vᵀ ; dV += Pdᵀ·dOut
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(S), int(K), int(D), 1.0f, dO, int(t.ldo), V, int(t.ldv), 0.0f, dP, int(K));
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(K), int(D), int(S), 1.0f, t.dropout ? Pd : P, int(K), dO, int(t.ldo), 1.0f, dV,
-              int(t.ldv));
+      for (int64_t i = i0; i < i1; i++) {
+        const int64_t lim = t.mode == kMaskSep ? sepLimit(t, b, i) : kmax;
+        float* row = Pr + i * K;
+        rowRecompute(row, lim, t.mode, lim, maskRow(t, b, i), statsRow(t, b, h, i));
+        for (int64_t j = lim; j < kmax; j++) row[j] = 0.0f;
+      }
+    }
+    if (t.dropout) {
 #pragma omp parallel for schedule(static) if (rowsParallel)
-  for (int64_t i = 0; i < S; i++) {
-    rowBackward(P + i * K, dP + i * K, K, t.mode, t.mode == kMaskSep ? sepLimit(t, b, i) : K, maskRow(t, b, i), t.dropout, probsBase(t, b, h, i),
-                t.seed, t.thr, t.keepScale);
-  }
-  // dQ += scale·dS·K ; dK += scale·dSᵀ·Q
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(S), int(D), int(K), t.scale, dP, int(K), Kp, int(t.ldk), 1.0f, dQ, int(t.ldq));
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(K), int(D), int(S), t.scale, dP, int(K), Q, int(t.ldq), 1.0f, dK, int(t.ldk));
+      for (int64_t i = i0; i < i1; i++) rowDropout(P + i * K, Pd + i * K, kmax, probsBase(t, b, h, i), t.seed, t.thr, t.keepScale);
+    }
+    // dPd = dOut·Vᵀ ; dV += Pdᵀ·dOut
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(kmax), int(D), 1.0f, dO + i0 * t.ldo, int(t.ldo), V, int(t.ldv), 0.0f,
+                dP + i0 * K, int(K));
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(kmax), int(D), int(rows), 1.0f, (t.dropout ? Pd : P) + i0 * K, int(K), dO + i0 * t.ldo,
+                int(t.ldo), 1.0f, dV, int(t.ldv));
+#pragma omp parallel for schedule(static) if (rowsParallel)
+    for (int64_t i = i0; i < i1; i++) {
+      rowBackward(P + i * K, dP + i * K, kmax, t.mode, t.mode == kMaskSep ? sepLimit(t, b, i) : kmax, maskRow(t, b, i), t.dropout,
+                  probsBase(t, b, h, i), t.seed, t.thr, t.keepScale);
+    }
+    // dQ += scale·dS·K ; dK += scale·dSᵀ·Q
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(rows), int(D), int(kmax), t.scale, dP + i0 * K, int(K), Kp, int(t.ldk), 1.0f,
+                dQ + i0 * t.ldq, int(t.ldq));
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(kmax), int(D), int(rows), t.scale, dP + i0 * K, int(K), Q + i0 * t.ldq, int(t.ldq), 1.0f,
+                dK, int(t.ldk));
+  });
 }
 
 bool useHeadsParallel(const Attn& t) {
@@ -214,9 +305,10 @@ bool useHeadsParallel(const Attn& t) {
   if (nt <= 1) return false;
   if (g_attentionSchedule == 1) return true;
   if (g_attentionSchedule == 2) return false;
-  // Tiny problems (a decode step of a small model) are not worth waking the thread team.
+  // Small problems (a decode step: one query row per head) take tens of microseconds on one
+  // core, less than waking the thread team costs when the machine is busy.
   const double work = double(t.B) * double(t.N) * double(t.S) * double(t.K) * double(t.D);
-  if (work < double(1 << 16)) return false;
+  if (work < double(1 << 20)) return false;
   return t.B * t.N >= nt;
 }
 
@@ -259,7 +351,7 @@ GLM_KERNEL(attention) {
       float* mine = buf + per * size_t(threadId());
       float* P = t.probs.present ? t.probs.data + size_t(bh) * SK : mine;
       float* Pd = t.dropout ? mine + (t.probs.present ? 0 : SK) : nullptr;
-      forwardPair(t, b, h, P, Pd, false);
+      forwardPair(t, b, h, P, Pd, false, t.probs.present);
     }
   } else {
     float* buf = scratch(per);
@@ -267,7 +359,7 @@ GLM_KERNEL(attention) {
       const int64_t b = bh / t.N, h = bh % t.N;
       float* P = t.probs.present ? t.probs.data + size_t(bh) * SK : buf;
       float* Pd = t.dropout ? buf + (t.probs.present ? 0 : SK) : nullptr;
-      forwardPair(t, b, h, P, Pd, rowsParallelFor(t));
+      forwardPair(t, b, h, P, Pd, rowsParallelFor(t), t.probs.present);
     }
   }
   return nullptr;
@@ -279,7 +371,13 @@ GLM_KERNEL(attentionBackward) {
   const int64_t pairs = t.B * t.N, S = t.S, K = t.K;
   if (pairs == 0 || S == 0 || K == 0) return nullptr;
   const size_t SK = size_t(S) * size_t(K);
-  const size_t per = SK * (t.dropout ? 2 : 1);
+  const bool recompute = !t.probs.present;
+  const size_t per = SK * (1 + (t.dropout ? 1 : 0) + (recompute ? 1 : 0));
+  // Scratch layout per thread: dP, then Pd (dropout), then Pr (recompute).
+  auto parts = [&](float* mine, float** Pd, float** Pr) {
+    *Pd = t.dropout ? mine + SK : nullptr;
+    *Pr = recompute ? mine + SK * (t.dropout ? 2 : 1) : nullptr;
+  };
   if (useHeadsParallel(t)) {
     const int nt = int(std::min<int64_t>(maxThreads(), pairs));
     float* buf = scratch(per * size_t(nt));
@@ -287,13 +385,15 @@ GLM_KERNEL(attentionBackward) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
     for (int64_t bh = 0; bh < pairs; bh++) {
       float* mine = buf + per * size_t(threadId());
-      backwardPair(t, bh / t.N, bh % t.N, mine, t.dropout ? mine + SK : nullptr, false);
+      float *Pd, *Pr;
+      parts(mine, &Pd, &Pr);
+      backwardPair(t, bh / t.N, bh % t.N, mine, Pd, Pr, false);
     }
   } else {
     float* buf = scratch(per);
-    for (int64_t bh = 0; bh < pairs; bh++) {
-      backwardPair(t, bh / t.N, bh % t.N, buf, t.dropout ? buf + SK : nullptr, rowsParallelFor(t));
-    }
+    float *Pd, *Pr;
+    parts(buf, &Pd, &Pr);
+    for (int64_t bh = 0; bh < pairs; bh++) backwardPair(t, bh / t.N, bh % t.N, buf, Pd, Pr, rowsParallelFor(t));
   }
   return nullptr;
 }

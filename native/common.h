@@ -103,6 +103,15 @@ class Args {
     return r;
   }
 
+  // A Uint16Array (bf16 bit patterns) or Int8Array argument, as raw bytes plus element count.
+  template <class T>
+  T* raw(size_t i, napi_typedarray_type want, const char* typeName, const char* name, size_t* length) const {
+    void* data = nullptr;
+    napi_typedarray_type type;
+    if (!typed(i, &type, length, &data) || type != want) throwType(std::string(fn_) + ": " + name + " must be a " + typeName);
+    return static_cast<T*>(data);
+  }
+
   I32 i32OrNull(size_t i, const char* name) const {
     if (isNullish(i)) return I32{};
     return i32(i, name);

@@ -39,6 +39,35 @@ void scaleRange(const float* x, double alpha, float* o, int64_t n) {
   for (int64_t i = 0; i < n; i++) o[i] = float(alpha * double(x[i]));
 }
 
+GLM_CLONES double sumSquaresRange(const float* x, int64_t n) {
+  constexpr int L = 16;
+  double lane[L] = {};
+  int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    for (int l = 0; l < L; l++) {
+      const double v = double(x[i + l]);
+      lane[l] += v * v;
+    }
+  }
+  double s = 0;
+  for (int l = 0; l < L; l++) s += lane[l];
+  for (; i < n; i++) s += double(x[i]) * double(x[i]);
+  return s;
+}
+
+// True when any element is nonzero or NaN. Blocks of 64 so a nonzero row exits early.
+GLM_CLONES bool rowAnyNonzero(const float* x, int64_t n) {
+  int64_t j = 0;
+  for (; j + 64 <= n; j += 64) {
+    int any = 0;
+    for (int l = 0; l < 64; l++) any |= (x[j + l] != 0.0f);
+    if (any) return true;
+  }
+  for (; j < n; j++)
+    if (x[j] != 0.0f) return true;
+  return false;
+}
+
 // thr: keep iff hash >= thr (thr ≤ 2^32 - 1; dropping everything is handled by the callers).
 GLM_CLONES void dropoutRange(const float* x, float* y, int64_t begin, int64_t end, uint32_t seed, uint32_t thr, double s) {
   uint32_t idx = uint32_t(uint64_t(begin));
@@ -239,20 +268,42 @@ GLM_KERNEL(scale) {
   return nullptr;
 }
 
-// sumSquares(x) -> number (double accumulation)
+// sumSquares(x) -> number (double accumulation). Per-lane partial sums let the compiler
+// vectorise the double arithmetic (a single running sum is a serial add chain).
 GLM_KERNEL(sumSquares) {
   Args a(env, info, 1, "sumSquares");
   F32 x = a.f32(0, "x");
   const int64_t n = int64_t(x.length);
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
   double s = 0;
 #pragma omp parallel for reduction(+ : s) schedule(static) if (n >= kParallelMinElems)
-  for (int64_t i = 0; i < n; i++) {
-    const double v = x.data[i];
-    s += v * v;
+  for (int64_t c = 0; c < chunks; c++) {
+    const int64_t b = c * kChunk, e = std::min(n, b + kChunk);
+    s += sumSquaresRange(x.data + b, e - b);
   }
   napi_value r;
   napi_create_double(env, s, &r);
   return r;
+}
+
+// nonzeroRows(x, rows, cols, out) -> count: indices of the rows of x [R, C] holding any element
+// that is not +0/−0 (NaN counts), ascending, written to out[0, count).
+GLM_KERNEL(nonzeroRows) {
+  Args a(env, info, 4, "nonzeroRows");
+  F32 x = a.f32(0, "x");
+  const int64_t rows = a.integer(1, "rows"), cols = a.integer(2, "cols");
+  I32 out = a.i32(3, "out");
+  requireLen(a, "x", x.length, uint64_t(rows) * uint64_t(cols));
+  requireLen(a, "out", out.length, uint64_t(rows));
+  std::vector<uint8_t> flag(size_t(rows), 0);
+#pragma omp parallel for schedule(dynamic, 16) if (rows * cols >= kParallelMinElems && rows > 1)
+  for (int64_t r = 0; r < rows; r++) flag[size_t(r)] = rowAnyNonzero(x.data + r * cols, cols) ? 1 : 0;
+  int64_t n = 0;
+  for (int64_t r = 0; r < rows; r++)
+    if (flag[size_t(r)]) out.data[n++] = int32_t(r);
+  napi_value res;
+  napi_create_double(env, double(n), &res);
+  return res;
 }
 
 // broadcastBinary(op, a, aStrides, b, bStrides, out, shape)

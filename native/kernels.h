@@ -17,6 +17,7 @@ GLM_KERNEL(mul);
 GLM_KERNEL(axpy);
 GLM_KERNEL(scale);
 GLM_KERNEL(sumSquares);
+GLM_KERNEL(nonzeroRows);
 GLM_KERNEL(broadcastBinary);
 GLM_KERNEL(copyStrided);
 GLM_KERNEL(accumulateStrided);
@@ -48,5 +49,9 @@ GLM_KERNEL(crossEntropyBackward);
 
 // optim.cc
 GLM_KERNEL(adamw);
+
+// quant.cc
+GLM_KERNEL(quantize);
+GLM_KERNEL(linearQuant);
 
 }  // namespace glm

@@ -33,6 +33,30 @@ export type MaskMode = typeof MASK_NONE | typeof MASK_SEP | typeof MASK_EXPLICIT
 
 export const MASK_FILL = -65504;
 
+/** Weight formats of the low-precision linear kernels (see Backend.quantize). */
+export const QUANT_BF16 = 0;
+export const QUANT_INT8 = 1;
+export type QuantFormat = typeof QUANT_BF16 | typeof QUANT_INT8;
+/** Quantized weights: bf16 bit patterns (Uint16Array) or int8 codes (Int8Array). */
+export type QuantData = Uint16Array | Int8Array;
+/** bf16 products with at least this many rows round the activations to bf16 as well. */
+export const QUANT_ROUND_ROWS = 32;
+
+/**
+ * Length of the quantized data of W [rows, cols]: int8 is row-major [rows, cols]; bf16 is tiled
+ * for AMX / VNNI (see Backend.quantize), rows padded to a multiple of 16 and cols to 32.
+ */
+export function quantDataLength(format: QuantFormat, rows: number, cols: number): number {
+  if (format === QUANT_INT8) return rows * cols;
+  return Math.ceil(rows / 16) * 16 * Math.ceil(cols / 32) * 32;
+}
+
+/** Index of W[o][i] in the tiled bf16 layout (cols = the unpadded input size). */
+export function bf16TiledIndex(o: number, i: number, cols: number): number {
+  const ip = Math.ceil(cols / 32) * 32;
+  return ((o >> 4) * (ip >> 5) + (i >> 5)) * 512 + ((i & 31) >> 1) * 32 + (o & 15) * 2 + (i & 1);
+}
+
 /** Batched strided GEMM: for b in [0,batch): C_b = alpha·op(A_b)·op(B_b) + beta·C_b. */
 export interface GemmArgs {
   transA: boolean;
@@ -95,11 +119,20 @@ export interface AttentionArgs {
   ldo: number;
   /** Optional: the softmax probabilities before dropout [B, N, S, K], kept for backward. */
   probs: F32 | null;
+  /**
+   * Optional: per query row, the max of its masked scaled scores and 1 / Σ_j exp(s_j − max),
+   * [B, N, S, 2] — what the backward pass needs to recompute the probabilities instead of
+   * keeping the S×K probs (recomputed with the same masking and arithmetic as the forward).
+   */
+  stats?: F32 | null;
 }
 
 export interface AttentionBackwardArgs extends AttentionArgs {
-  /** probs from the forward call (required). */
-  probs: F32;
+  /**
+   * probs from the forward call; when null, `stats` from the forward call is required and the
+   * probabilities are recomputed from Q and K (one more Q·Kᵀ product, no S×K buffer kept).
+   */
+  probs: F32 | null;
   /** Gradient of the context: [B, S, ldo]. */
   dout: F32;
   /** Gradients of Q, K, V, same layouts as q/k/v (ld = ldq/ldk/ldv). Accumulates (+=). */
@@ -125,6 +158,12 @@ export interface Backend {
   scale(x: F32, alpha: number, out: F32): void;
   /** Σ x² in double precision. */
   sumSquares(x: F32): number;
+  /**
+   * Indices of the rows of x [R, C] that hold any element other than ±0 (NaN counts as nonzero),
+   * ascending, written to out[0, count); returns count. out has length ≥ R. Lets a product skip
+   * the rows of a gradient that are known to be zero (e.g. logits outside the loss mask).
+   */
+  nonzeroRows(x: F32, rows: number, cols: number, out: I32): number;
 
   /**
    * Generic strided binary op over an N-d output (N ≤ 8): out[i] = a[ia] (op) b[ib], where ia / ib
@@ -214,6 +253,27 @@ export interface Backend {
    * gradScale multiplies g first (used for clipping and accumulation averaging).
    */
   adamw(p: F32, g: F32, m: F32, v: F32, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, bc1: number, bc2: number, gradScale: number): void;
+
+  // ---- low-precision inference (weight-only) ----
+  /**
+   * Quantizes W [R, C] (a row is one output channel) into out of length quantDataLength().
+   *   QUANT_BF16: out (Uint16Array) = the upper half of each float32, rounded to nearest even
+   *               (NaN stays NaN), tiled for the AMX / VNNI units: tile (rb, cb) of 16 rows × 32
+   *               columns starts at (rb·⌈C/32⌉ + cb)·512 and holds W[16·rb + n][32·cb + 2·k + j]
+   *               at k·32 + 2·n + j; padding is 0 (bf16TiledIndex). scales unused (may be null).
+   *   QUANT_INT8: out (Int8Array) [R, C] = roundHalfEven(W · 127 / max_c |W[r, c]|) clamped to
+   *               [−127, 127]; scale[r] = max_c |W[r, c]| / 127 (1 for an all-zero row, computed
+   *               in double, stored as float32). Non-finite weights throw a RangeError.
+   */
+  quantize(w: F32, rows: number, cols: number, format: QuantFormat, out: QuantData, scales: F32 | null): void;
+  /**
+   * out[r, o] = Σ_i x[r, i]·W[o, i] + bias[o] for x [R, I] (float32) and quantized W [O, I]
+   * (int8: W = code·scale[o]); float32 accumulation. out [R, O] is overwritten. For bf16 with
+   * R ≥ QUANT_ROUND_ROWS the activations are rounded to bf16 too (the AMX path multiplies bf16
+   * by bf16; every backend and path applies the same rounding, so results do not depend on the
+   * CPU); fewer rows (decode steps) keep float32 activations.
+   */
+  linearQuant(x: F32, rows: number, inF: number, outF: number, format: QuantFormat, wq: QuantData, scales: F32 | null, bias: F32 | null, out: F32): void;
 }
 
 /**

@@ -4,7 +4,25 @@
  */
 import type { Command } from 'commander';
 import { register as forward } from './forward-command.js';
+import { register as pretrain } from './pretrain.js';
+import { register as infill } from './infill.js';
+import { register as tokenize } from './tokenize-command.js';
+import { register as inspect } from './inspect-command.js';
+import { register as convert } from './convert-command.js';
+import { register as tokenizerTrain } from './tokenizer-train-command.js';
+import { register as finetune } from './finetune.js';
+import { register as evaluate } from './eval.js';
+import { register as score } from './score.js';
 
 export function registerCommands(program: Command): void {
   forward(program);
+  pretrain(program);
+  infill(program);
+  tokenize(program);
+  inspect(program);
+  convert(program);
+  tokenizerTrain(program);
+  finetune(program);
+  evaluate(program);
+  score(program);
 }

@@ -10,17 +10,21 @@
  * Two entry points:
  *   - forward(): the training / scoring pass, recorded for autograd;
  *   - forwardIncremental(): inference with a DecodeCache (K/V or GLM "mems"), no autograd.
+ * quantize('bf16' | 'int8') adds low-precision copies of the weight matrices that inference
+ * (forwardIncremental, and forward() when no gradient is recorded) then multiplies by.
  */
 import { MASK_EXPLICIT, MASK_NONE, MASK_SEP, GELU_ERF, GELU_TANH, type GeluKind, type MaskMode } from '../backend/backend.js';
 import { backend } from '../backend/index.js';
-import { Tensor, noGrad } from '../tensor/tensor.js';
+import { Tensor, isGradEnabled, noGrad } from '../tensor/tensor.js';
 import { add } from '../tensor/ops/elementwise.js';
 import { linear, matmul } from '../tensor/ops/linalg.js';
 import { dropout, embeddingSum, layerNorm, linearGelu, selfAttention, type AttentionMask } from '../tensor/ops/nn.js';
+import { Arena, backwardSentinel, withArena } from '../tensor/ops/arena.js';
 import { type GLMConfig, parameterCount } from './config.js';
 import { ParamStore, glmParamSpecs } from './params.js';
 import { type ModelInput, validateInput } from './inputs.js';
 import { DecodeCache } from './cache.js';
+import { type QuantKind, type QuantizedMatrix, quantLinear, quantLinearGelu, quantizeMatrix, quantizedBytes } from './quant.js';
 
 interface LayerParams {
   ln1w: Tensor; ln1b: Tensor;
@@ -29,6 +33,21 @@ interface LayerParams {
   ln2w: Tensor; ln2b: Tensor;
   fc1W: Tensor; fc1B: Tensor;
   fc2W: Tensor; fc2B: Tensor;
+}
+
+/** Low-precision copies of one layer's weight matrices. */
+interface LayerQuant {
+  qkv: QuantizedMatrix;
+  dense: QuantizedMatrix;
+  fc1: QuantizedMatrix;
+  fc2: QuantizedMatrix;
+}
+
+interface ModelQuant {
+  kind: QuantKind;
+  layers: LayerQuant[];
+  /** The word embedding as the LM head [V, H]. */
+  head: QuantizedMatrix;
 }
 
 export interface ForwardOptions {
@@ -46,6 +65,16 @@ export class GLMModel {
   readonly blockPositionEmbeddings: Tensor | null;
   readonly finalLnW: Tensor;
   readonly finalLnB: Tensor;
+  private quant: ModelQuant | null = null;
+  /**
+   * Activation buffers reused from one pass to the next (src/tensor/ops/arena.ts): one arena
+   * for passes that record a graph, recycled only once that graph has been consumed, and two
+   * alternating by layer for passes without autograd.
+   */
+  private gradArena: Arena | null = null;
+  /** Set when backward() has passed through the end of the last recorded layer stack. */
+  private gradArenaState = { consumed: true };
+  private readonly plainArenas = [new Arena(), new Arena()];
 
   /** Builds the model with zeroed weights; call initialize() or load a checkpoint. */
   constructor(config: GLMConfig, params?: ParamStore) {
@@ -80,6 +109,63 @@ export class GLMModel {
 
   parameterCount(): number {
     return parameterCount(this.config);
+  }
+
+  /**
+   * Weight-only low-precision inference: keeps bf16 or int8 (per-output-channel scale) copies of
+   * every layer's QKV, attention-output and MLP weights and of the word embedding (the LM head).
+   * forwardIncremental() always uses them, forward() whenever it records no graph; training
+   * keeps using the float32 parameters. The copies are a snapshot: call quantize() again after
+   * the weights change (training, loading). null drops them.
+   */
+  quantize(kind: QuantKind | null): this {
+    if (kind === null) {
+      this.quant = null;
+      return this;
+    }
+    const q = (t: Tensor, name: string): QuantizedMatrix => quantizeMatrix(t, kind, name);
+    this.quant = {
+      kind,
+      layers: this.layers.map((L, i) => ({
+        qkv: q(L.qkvW, `layer ${i} attention.query_key_value.weight`),
+        dense: q(L.denseW, `layer ${i} attention.dense.weight`),
+        fc1: q(L.fc1W, `layer ${i} mlp.dense_h_to_4h.weight`),
+        fc2: q(L.fc2W, `layer ${i} mlp.dense_4h_to_h.weight`),
+      })),
+      head: q(this.wordEmbeddings, 'word_embeddings.weight'),
+    };
+    return this;
+  }
+
+  /** The active quantization ('bf16' | 'int8'), or null for float32. */
+  get quantization(): QuantKind | null {
+    return this.quant ? this.quant.kind : null;
+  }
+
+  /** Bytes held by the quantized copies (0 without quantization). */
+  quantizedBytes(): number {
+    if (!this.quant) return 0;
+    let n = quantizedBytes(this.quant.head);
+    for (const l of this.quant.layers) n += quantizedBytes(l.qkv) + quantizedBytes(l.dense) + quantizedBytes(l.fc1) + quantizedBytes(l.fc2);
+    return n;
+  }
+
+  /**
+   * The arena of a recording pass. It reuses the previous recording pass's buffers only when
+   * backward() has consumed that graph (a sentinel at the end of the layer stack says so);
+   * otherwise it is a fresh arena and the old one stays with its graph (and is collected with it).
+   */
+  private recordingArena(): Arena {
+    if (this.gradArena && this.gradArenaState.consumed) this.gradArena.reset();
+    else this.gradArena = new Arena();
+    return this.gradArena;
+  }
+
+  /** Whether a pass records an autograd graph: gradients are on and some parameter wants one. */
+  private recordsGraph(): boolean {
+    if (!isGradEnabled()) return false;
+    for (const [, t] of this.params.entries()) if (t.requiresGrad) return true;
+    return false;
   }
 
   private embed(input: ModelInput): Tensor {
@@ -123,20 +209,56 @@ export class GLMModel {
     else mask = { kind: 'sep', sep: new Int32Array(B) };
     const pDrop = (p: number): number => (train ? p : 0);
 
-    let x = dropout(this.embed(input), pDrop(cfg.embedding_dropout_prob));
-    for (const L of this.layers) {
-      const u = layerNorm(x, L.ln1w, L.ln1b, cfg.layernorm_epsilon);
-      const qkv = linear(u, L.qkvW, L.qkvB);
-      const ctx = selfAttention(qkv, { heads: cfg.num_attention_heads, mask, dropoutP: pDrop(cfg.attention_dropout_prob) });
-      x = add(x, dropout(linear(ctx, L.denseW, L.denseB), pDrop(cfg.output_dropout_prob)));
-      const v = layerNorm(x, L.ln2w, L.ln2b, cfg.layernorm_epsilon);
-      const h = linearGelu(v, L.fc1W, L.fc1B, this.geluKind);
-      x = add(x, dropout(linear(h, L.fc2W, L.fc2B), pDrop(cfg.output_dropout_prob)));
+    const recording = this.recordsGraph();
+    // Quantized copies have no gradient: passes that record a graph use the float32 weights.
+    const Q = recording ? null : this.quant;
+    // Layers run on recycled activation buffers; hidden and logits (returned) are fresh.
+    let x = this.layerStack(input, mask, pDrop, Q, recording);
+    if (recording) {
+      const state = { consumed: false };
+      this.gradArenaState = state;
+      x = backwardSentinel(x, () => {
+        state.consumed = true;
+      });
     }
     const hidden = layerNorm(x, this.finalLnW, this.finalLnB, cfg.layernorm_epsilon);
-    const logits = matmul(hidden, this.wordEmbeddings, { transB: true });
+    const logits = Q ? quantLinear(hidden, Q.head, null) : matmul(hidden, this.wordEmbeddings, { transB: true });
     return { logits, hidden };
   }
+
+  /**
+   * Embeddings and transformer layers of forward(): x [B, S, H] before the final LayerNorm, on
+   * recycled buffers. A recording pass uses one arena (the graph keeps every activation until
+   * backward). Otherwise two arenas alternate by layer: when layer l starts, nothing that layer
+   * l − 2 allocated is read any more (only layer l − 1's output is), so two layers' worth of
+   * buffers serve the whole pass.
+   */
+  private layerStack(input: ModelInput, mask: AttentionMask, pDrop: (p: number) => number, Q: ModelQuant | null, recording: boolean): Tensor {
+    const cfg = this.config;
+    const arenas = recording ? [this.recordingArena()] : this.plainArenas;
+    const inArena = <T>(i: number, fn: () => T): T => {
+      const a = arenas[i % arenas.length]!;
+      if (!recording) a.reset();
+      return withArena(a, fn);
+    };
+    let x = inArena(1, () => dropout(this.embed(input), pDrop(cfg.embedding_dropout_prob)));
+    for (let l = 0; l < this.layers.length; l++) x = inArena(l, () => this.layer(l, x, mask, pDrop, Q));
+    return x;
+  }
+
+  /** One pre-LayerNorm transformer layer of forward(). */
+  private layer(l: number, xIn: Tensor, mask: AttentionMask, pDrop: (p: number) => number, Q: ModelQuant | null): Tensor {
+    const cfg = this.config;
+    const L = this.layers[l]!, LQ = Q ? Q.layers[l]! : null;
+    const u = layerNorm(xIn, L.ln1w, L.ln1b, cfg.layernorm_epsilon);
+    const qkv = LQ ? quantLinear(u, LQ.qkv, L.qkvB) : linear(u, L.qkvW, L.qkvB);
+    const ctx = selfAttention(qkv, { heads: cfg.num_attention_heads, mask, dropoutP: pDrop(cfg.attention_dropout_prob) });
+    const x = add(xIn, dropout(LQ ? quantLinear(ctx, LQ.dense, L.denseB) : linear(ctx, L.denseW, L.denseB), pDrop(cfg.output_dropout_prob)));
+    const v = layerNorm(x, L.ln2w, L.ln2b, cfg.layernorm_epsilon);
+    const h = LQ ? quantLinearGelu(v, LQ.fc1, L.fc1B, this.geluKind) : linearGelu(v, L.fc1W, L.fc1B, this.geluKind);
+    return add(x, dropout(LQ ? quantLinear(h, LQ.fc2, L.fc2B) : linear(h, L.fc2W, L.fc2B), pDrop(cfg.output_dropout_prob)));
+  }
+
 
   /** A cache for incremental decoding: 'kv' keeps K/V per layer, 'mems' the GLM hidden states. */
   createCache(batch: number, kind: 'kv' | 'mems' = 'kv', keepHidden = false): DecodeCache {
@@ -157,6 +279,7 @@ export class GLMModel {
     const { batch: B, seqLen: S } = input;
     const H = cfg.hidden_size, N = cfg.num_attention_heads, D = H / N;
     const be = backend();
+    const Q = this.quant;
     return noGrad(() => {
       let x = this.embed(input);
       const m = input.mask;
@@ -173,11 +296,11 @@ export class GLMModel {
       cache.reserve(M + S);
       if (cache.keepHidden || cache.kind === 'mems') cache.appendHidden(0, x.f32, S);
       for (let l = 0; l < this.layers.length; l++) {
-        const L = this.layers[l]!;
+        const L = this.layers[l]!, LQ = Q ? Q.layers[l]! : null;
+        const qkvOf = (u: Tensor): Float32Array => (LQ ? quantLinear(u, LQ.qkv, L.qkvB) : linear(u, L.qkvW, L.qkvB)).f32;
         const ctx = new Float32Array(B * S * H);
         if (cache.kind === 'kv') {
-          const u = layerNorm(x, L.ln1w, L.ln1b, cfg.layernorm_epsilon);
-          const qkv = linear(u, L.qkvW, L.qkvB).f32;
+          const qkv = qkvOf(layerNorm(x, L.ln1w, L.ln1b, cfg.layernorm_epsilon));
           cache.appendKV(l, qkv, S);
           for (let b = 0; b < B; b++) {
             be.attention({
@@ -192,8 +315,7 @@ export class GLMModel {
         } else {
           // GLM mems: LN1 over [memory ; new], QKV over all rows, queries are the new rows.
           const all = cache.hiddenWithNew(l, x.f32, S);
-          const u = layerNorm(new Tensor(all, [B, M + S, H]), L.ln1w, L.ln1b, cfg.layernorm_epsilon);
-          const qkv = linear(u, L.qkvW, L.qkvB).f32;
+          const qkv = qkvOf(layerNorm(new Tensor(all, [B, M + S, H]), L.ln1w, L.ln1b, cfg.layernorm_epsilon));
           for (let b = 0; b < B; b++) {
             const base = b * (M + S) * 3 * H;
             be.attention({
@@ -206,9 +328,12 @@ export class GLMModel {
             });
           }
         }
-        x = add(x, linear(new Tensor(ctx, [B, S, H]), L.denseW, L.denseB));
+        const c = new Tensor(ctx, [B, S, H]);
+        x = add(x, LQ ? quantLinear(c, LQ.dense, L.denseB) : linear(c, L.denseW, L.denseB));
         const v = layerNorm(x, L.ln2w, L.ln2b, cfg.layernorm_epsilon);
-        x = add(x, linear(linearGelu(v, L.fc1W, L.fc1B, this.geluKind), L.fc2W, L.fc2B));
+        x = add(x, LQ
+          ? quantLinear(quantLinearGelu(v, LQ.fc1, L.fc1B, this.geluKind), LQ.fc2, L.fc2B)
+          : linear(linearGelu(v, L.fc1W, L.fc1B, this.geluKind), L.fc2W, L.fc2B));
         if (cache.keepHidden || cache.kind === 'mems') cache.appendHidden(l + 1, x.f32, S);
       }
       cache.advance(S);
@@ -219,7 +344,7 @@ export class GLMModel {
         last = new Tensor(sel, [B, 1, H]);
       }
       const hidden = layerNorm(last, this.finalLnW, this.finalLnB, cfg.layernorm_epsilon);
-      return matmul(hidden, this.wordEmbeddings, { transB: true });
+      return Q ? quantLinear(hidden, Q.head, null) : matmul(hidden, this.wordEmbeddings, { transB: true });
     });
   }
 }

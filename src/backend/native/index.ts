@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AttentionArgs, AttentionBackwardArgs, Backend, F32, GemmArgs, I32 } from '../backend.js';
+import type { AttentionArgs, AttentionBackwardArgs, Backend, F32, GemmArgs, I32, QuantData } from '../backend.js';
 
 /** Positional signatures of the addon's exports (see native/*.cc). */
 interface Addon {
@@ -25,6 +25,7 @@ interface Addon {
   axpy(alpha: number, x: F32, y: F32): void;
   scale(x: F32, alpha: number, out: F32): void;
   sumSquares(x: F32): number;
+  nonzeroRows(x: F32, rows: number, cols: number, out: I32): number;
   broadcastBinary(op: number, a: F32, aStrides: number[], b: F32, bStrides: number[], out: F32, shape: number[]): void;
   copyStrided(src: F32, offset: number, strides: number[], out: F32, shape: number[]): void;
   accumulateStrided(src: F32, shape: number[], dst: F32, offset: number, strides: number[]): void;
@@ -45,17 +46,19 @@ interface Addon {
     q: F32, ldq: number, k: F32, ldk: number, v: F32, ldv: number,
     batch: number, heads: number, headDim: number, sq: number, sk: number, scale: number,
     maskMode: number, sep: I32 | null, mask: F32 | null, dropoutP: number, dropoutSeed: number,
-    out: F32, ldo: number, probs: F32 | null,
+    out: F32, ldo: number, probs: F32 | null, stats: F32 | null,
   ): void;
   attentionBackward(
     q: F32, ldq: number, k: F32, ldk: number, v: F32, ldv: number,
     batch: number, heads: number, headDim: number, sq: number, sk: number, scale: number,
     maskMode: number, sep: I32 | null, mask: F32 | null, dropoutP: number, dropoutSeed: number,
-    out: F32 | null, ldo: number, probs: F32, dout: F32, dq: F32, dk: F32, dv: F32,
+    out: F32 | null, ldo: number, probs: F32 | null, dout: F32, dq: F32, dk: F32, dv: F32, stats: F32 | null,
   ): void;
   crossEntropy(logits: F32, targets: I32, rows: number, vocab: number, smoothing: number, loss: F32, lse: F32): void;
   crossEntropyBackward(logits: F32, targets: I32, lse: F32, coef: F32, rows: number, vocab: number, smoothing: number, dlogits: F32, accumulate: boolean): void;
   adamw(p: F32, g: F32, m: F32, v: F32, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, bc1: number, bc2: number, gradScale: number): void;
+  quantize(w: F32, rows: number, cols: number, format: number, out: QuantData, scales: F32 | null): void;
+  linearQuant(x: F32, rows: number, inF: number, outF: number, format: number, wq: QuantData, scales: F32 | null, bias: F32 | null, out: F32): void;
   setNumThreads(n: number): void;
   getNumThreads(): { omp: number; blas: number; procs: number };
   setAttentionSchedule(mode: number): void;
@@ -107,6 +110,7 @@ function createBackend(n: Addon): Backend {
     axpy: (alpha, x, y) => n.axpy(alpha, x, y),
     scale: (x, alpha, out) => n.scale(x, alpha, out),
     sumSquares: (x) => n.sumSquares(x),
+    nonzeroRows: (x, rows, cols, out) => n.nonzeroRows(x, rows, cols, out),
 
     broadcastBinary: (op, a, aStrides, b, bStrides, out, shape) => n.broadcastBinary(op, a, aStrides, b, bStrides, out, shape),
     copyStrided: (src, offset, strides, out, shape) => n.copyStrided(src, offset, strides, out, shape),
@@ -135,12 +139,12 @@ function createBackend(n: Addon): Backend {
     attention: (t: AttentionArgs) =>
       n.attention(
         t.q, t.ldq, t.k, t.ldk, t.v, t.ldv, t.batch, t.heads, t.headDim, t.sq, t.sk, t.scale,
-        t.maskMode, t.sep, t.mask, t.dropoutP, t.dropoutSeed, t.out, t.ldo, t.probs,
+        t.maskMode, t.sep, t.mask, t.dropoutP, t.dropoutSeed, t.out, t.ldo, t.probs, t.stats ?? null,
       ),
     attentionBackward: (t: AttentionBackwardArgs) =>
       n.attentionBackward(
         t.q, t.ldq, t.k, t.ldk, t.v, t.ldv, t.batch, t.heads, t.headDim, t.sq, t.sk, t.scale,
-        t.maskMode, t.sep, t.mask, t.dropoutP, t.dropoutSeed, t.out, t.ldo, t.probs, t.dout, t.dq, t.dk, t.dv,
+        t.maskMode, t.sep, t.mask, t.dropoutP, t.dropoutSeed, t.out, t.ldo, t.probs, t.dout, t.dq, t.dk, t.dv, t.stats ?? null,
       ),
 
     crossEntropy: (logits, targets, rows, vocab, smoothing, loss, lse) => n.crossEntropy(logits, targets, rows, vocab, smoothing, loss, lse),
@@ -149,6 +153,9 @@ function createBackend(n: Addon): Backend {
 
     adamw: (p, g, m, v, lr, beta1, beta2, eps, weightDecay, bc1, bc2, gradScale) =>
       n.adamw(p, g, m, v, lr, beta1, beta2, eps, weightDecay, bc1, bc2, gradScale),
+
+    quantize: (w, rows, cols, format, out, scales) => n.quantize(w, rows, cols, format, out, scales),
+    linearQuant: (x, rows, inF, outF, format, wq, scales, bias, out) => n.linearQuant(x, rows, inF, outF, format, wq, scales, bias, out),
   };
 }
 

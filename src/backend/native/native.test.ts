@@ -13,6 +13,11 @@ import {
   MASK_EXPLICIT,
   MASK_NONE,
   MASK_SEP,
+  QUANT_BF16,
+  QUANT_INT8,
+  QUANT_ROUND_ROWS,
+  bf16TiledIndex,
+  quantDataLength,
 } from '../backend.js';
 import { referenceBackend as ref } from '../reference/index.js';
 import { loadNativeBackend, setAttentionSchedule, getNumThreads } from './index.js';
@@ -151,6 +156,28 @@ test('add / mul / axpy / scale / sumSquares on subarray views', { skip: skipReas
     const ss1 = ref.sumSquares(a), ss2 = N().sumSquares(a);
     assert.ok(Math.abs(ss1 - ss2) <= 1e-12 * ss1, `sumSquares ${ss2} vs ${ss1}`);
   }
+});
+
+test('nonzeroRows: zero, negative-zero, NaN and sparse rows', { skip: skipReason }, () => {
+  const r = rng(31);
+  for (const [rows, cols] of [[1, 1], [7, 3], [300, 200], [64, 1000]] as const) {
+    const x = new Float32Array(rows * cols);
+    for (let i = 0; i < rows; i++) {
+      const kind = i % 5;
+      if (kind === 0) continue; // all zero
+      if (kind === 1) x.fill(-0, i * cols, (i + 1) * cols); // −0 counts as zero
+      if (kind === 2) x[i * cols + Math.floor(r() * cols)] = r() - 2; // one nonzero somewhere
+      if (kind === 3) x[(i + 1) * cols - 1] = Number.NaN; // NaN in the last column
+      if (kind === 4) for (let c = 0; c < cols; c++) x[i * cols + c] = r();
+    }
+    const o1 = new Int32Array(rows + 2).fill(-7), o2 = new Int32Array(rows + 2).fill(-7);
+    const n1 = ref.nonzeroRows(x, rows, cols, o1), n2 = N().nonzeroRows(x, rows, cols, o2);
+    assert.equal(n2, n1, `count ${rows}x${cols}`);
+    assert.deepEqual(Array.from(o2.subarray(0, n2)), Array.from(o1.subarray(0, n1)));
+    for (let i = 0; i < n1; i++) assert.ok([2, 3, 4].includes(o1[i]! % 5));
+  }
+  assert.throws(() => N().nonzeroRows(new Float32Array(10), 3, 4, new Int32Array(3)), RangeError);
+  assert.throws(() => N().nonzeroRows(new Float32Array(12), 3, 4, new Int32Array(2)), RangeError);
 });
 
 test('broadcastBinary with broadcast and permuted strides', { skip: skipReason }, () => {
@@ -441,6 +468,23 @@ function attentionCase(r: () => number, c: AttnCase): void {
   ref.attentionBackward({ ...base, out: o1, probs: p1, dout, dq: g1.dq, dk: g1.dk, dv: g1.dv });
   N().attentionBackward({ ...base, out: o2, probs: p1, dout, dq: g2.dq, dk: g2.dk, dv: g2.dv });
   g1.all.forEach((want, i) => close(`${c.name}: grad ${c.fused ? 'dqkv' : ['dq', 'dk', 'dv'][i]}`, g2.all[i]!, want, 1e-5, 2e-6));
+
+  // Row statistics instead of stored probs: the backward recomputes the probabilities.
+  const st1 = new Float32Array(B * Nh * S * 2), st2 = new Float32Array(B * Nh * S * 2).fill(Number.NaN);
+  const o4 = copy(out0), o5 = copy(out0);
+  ref.attention({ ...base, out: o4, probs: null, stats: st1 });
+  N().attention({ ...base, out: o5, probs: null, stats: st2 });
+  close(`${c.name}: stats`, st2, st1, 1e-5, 1e-7);
+  close(`${c.name}: out (stats)`, o5, o1, 1e-5, 1e-6);
+  const g3 = grads(), g4 = grads();
+  ref.attentionBackward({ ...base, out: o4, probs: null, stats: st1, dout, dq: g3.dq, dk: g3.dk, dv: g3.dv });
+  N().attentionBackward({ ...base, out: o5, probs: null, stats: st2, dout, dq: g4.dq, dk: g4.dk, dv: g4.dv });
+  g1.all.forEach((want, i) => {
+    close(`${c.name}: grad (recomputed, reference) ${i}`, g3.all[i]!, want, 1e-5, 2e-6);
+    close(`${c.name}: grad (recomputed, native) ${i}`, g4.all[i]!, want, 1e-5, 2e-6);
+  });
+  // Native recomputation matches its own stored-probs path to float rounding.
+  g2.all.forEach((got, i) => close(`${c.name}: recomputed vs stored probs (native) ${i}`, g4.all[i]!, got, 1e-6, 1e-7));
 }
 
 const attnCases: AttnCase[] = [
@@ -453,6 +497,9 @@ const attnCases: AttnCase[] = [
   { name: 'MASK_EXPLICIT + memory + dropout', B: 2, Nh: 2, D: 8, S: 7, K: 12, mode: MASK_EXPLICIT, dropoutP: 0.25, fused: false, pad: 2, fullyMaskedRow: true },
   { name: 'decode step (sq = 1)', B: 2, Nh: 4, D: 16, S: 1, K: 33, mode: MASK_NONE, dropoutP: 0, fused: false },
   { name: 'MASK_SEP larger', B: 2, Nh: 4, D: 32, S: 96, K: 96, mode: MASK_SEP, dropoutP: 0.1, fused: true },
+  // Several causal row blocks (64 rows each) after Part A: the skipped key blocks must not change anything.
+  { name: 'MASK_SEP causal blocks', B: 3, Nh: 2, D: 8, S: 200, K: 200, mode: MASK_SEP, dropoutP: 0, fused: true },
+  { name: 'MASK_SEP causal blocks + memory + dropout', B: 2, Nh: 2, D: 8, S: 150, K: 171, mode: MASK_SEP, dropoutP: 0.1, fused: false, pad: 1 },
 ];
 
 test('attention forward / backward (auto schedule)', { skip: skipReason }, () => {
@@ -537,6 +584,86 @@ test('adamw', { skip: skipReason }, () => {
 // ---------------------------------------------------------------------------------------------
 // argument validation
 // ---------------------------------------------------------------------------------------------
+
+// ---------------------------------------------------------------------------------------------
+// low-precision linear layers
+// ---------------------------------------------------------------------------------------------
+
+test('quantize: bf16 bit patterns and int8 codes / scales match the reference exactly', { skip: skipReason }, () => {
+  const r = rng(41);
+  for (const [rows, cols] of [[1, 1], [3, 17], [64, 130]] as const) {
+    const w = rand(rows * cols, r, 0.3);
+    w[0] = 0.5 + 2 ** -9; // a tie: rounds to even (0.5) in bf16
+    if (rows > 1) w.fill(0, cols, 2 * cols); // an all-zero row: scale 1, codes 0
+    const len = quantDataLength(QUANT_BF16, rows, cols);
+    const b1 = new Uint16Array(len), b2 = new Uint16Array(len).fill(0xffff);
+    ref.quantize(w, rows, cols, QUANT_BF16, b1, null);
+    N().quantize(w, rows, cols, QUANT_BF16, b2, null);
+    assert.deepEqual(b2, b1);
+    assert.equal(b1[bf16TiledIndex(0, 0, cols)], 0x3f00, 'tie 0.5 + 2^-9 rounds to even');
+    const q1 = new Int8Array(rows * cols), q2 = new Int8Array(rows * cols);
+    const s1 = new Float32Array(rows), s2 = new Float32Array(rows);
+    ref.quantize(w, rows, cols, QUANT_INT8, q1, s1);
+    N().quantize(w, rows, cols, QUANT_INT8, q2, s2);
+    assert.deepEqual(q2, q1);
+    assert.deepEqual(s2, s1);
+    // |w − q·s| ≤ s/2 per element
+    for (let i = 0; i < rows * cols; i++) {
+      const s = s1[Math.floor(i / cols)]!;
+      assert.ok(Math.abs(w[i]! - q1[i]! * s) <= s / 2 + 1e-7, `int8 error at ${i}`);
+    }
+  }
+  const special = Float32Array.of(Number.NaN, Infinity, -Infinity, 1e-40, -0);
+  const h1 = new Uint16Array(quantDataLength(QUANT_BF16, 1, 5)), h2 = new Uint16Array(h1.length);
+  ref.quantize(special, 1, 5, QUANT_BF16, h1, null);
+  N().quantize(special, 1, 5, QUANT_BF16, h2, null);
+  assert.deepEqual(h2, h1);
+  assert.equal(h1[bf16TiledIndex(0, 1, 5)], 0x7f80);
+  assert.ok((h1[bf16TiledIndex(0, 0, 5)]! & 0x7fff) > 0x7f80, 'NaN stays NaN');
+  assert.throws(() => N().quantize(special, 1, 5, QUANT_BF16, new Uint16Array(5), null), RangeError);
+  assert.throws(() => N().quantize(special, 1, 5, QUANT_INT8, new Int8Array(5), new Float32Array(1)), RangeError);
+  assert.throws(() => ref.quantize(special, 1, 5, QUANT_INT8, new Int8Array(5), new Float32Array(1)), RangeError);
+});
+
+test('linearQuant: streamed (few rows) and blocked (many rows) paths against the reference', { skip: skipReason }, () => {
+  const r = rng(42);
+  // Rows ≤ 8: streamed; 9..31: blocked float32; ≥ QUANT_ROUND_ROWS: bf16 rounds the activations
+  // (AMX tiles where available), including row counts that are not multiples of the 32×32 blocks.
+  const shapes = [[1, 1, 1], [1, 17, 3], [2, 16, 65], [3, 100, 129], [5, 1030, 33], [8, 64, 64], [9, 40, 70], [40, 300, 520],
+    [QUANT_ROUND_ROWS, 64, 32], [33, 33, 17], [70, 100, 300], [300, 128, 48]] as const;
+  for (const [R, I, O] of shapes) {
+    const w = rand(O * I, r, 0.5), x = rand(R * I, r), bias = rand(O, r);
+    for (const format of [QUANT_BF16, QUANT_INT8] as const) {
+      const n = quantDataLength(format, O, I);
+      const wq = format === QUANT_BF16 ? new Uint16Array(n) : new Int8Array(n);
+      const sc = format === QUANT_INT8 ? new Float32Array(O) : null;
+      ref.quantize(w, O, I, format, wq, sc);
+      for (const b of [bias, null]) {
+        const o1 = new Float32Array(R * O), o2 = rand(R * O, r);
+        ref.linearQuant(x, R, I, O, format, wq, sc, b, o1);
+        N().linearQuant(x, R, I, O, format, wq, sc, b, o2);
+        close(`linearQuant R=${R} I=${I} O=${O} fmt=${format}`, o2, o1, 1e-5, 2e-6);
+      }
+    }
+  }
+  const x = new Float32Array(4), wq = new Int8Array(8);
+  assert.throws(() => N().linearQuant(x, 1, 4, 2, QUANT_INT8, wq, null, null, new Float32Array(2)), TypeError);
+  assert.throws(() => N().linearQuant(x, 1, 4, 3, QUANT_INT8, wq, new Float32Array(3), null, new Float32Array(3)), RangeError);
+  assert.throws(() => N().linearQuant(x, 1, 4, 2, QUANT_BF16, wq, null, null, new Float32Array(2)), TypeError);
+  assert.throws(() => N().linearQuant(x, 1, 4, 2, QUANT_BF16, new Uint16Array(8), null, null, new Float32Array(2)), RangeError);
+});
+
+test('attentionBackward needs probs or stats', { skip: skipReason }, () => {
+  const q = new Float32Array(8), out = new Float32Array(8);
+  const args: AttentionArgs = {
+    q, ldq: 4, k: q, ldk: 4, v: q, ldv: 4, batch: 1, heads: 1, headDim: 4, sq: 2, sk: 2, scale: 0.5,
+    maskMode: MASK_NONE, sep: null, mask: null, dropoutP: 0, dropoutSeed: 0, out, ldo: 4, probs: null,
+  };
+  const bw = { ...args, dout: out, dq: new Float32Array(8), dk: new Float32Array(8), dv: new Float32Array(8) };
+  assert.throws(() => N().attentionBackward(bw), TypeError);
+  assert.throws(() => ref.attentionBackward(bw), TypeError);
+  assert.throws(() => N().attentionBackward({ ...bw, stats: new Float32Array(3) }), RangeError);
+});
 
 test('bad arguments throw instead of reading out of bounds', { skip: skipReason }, () => {
   const a = new Float32Array(10), b = new Float32Array(9), out = new Float32Array(10);

@@ -16,6 +16,9 @@ import {
   MASK_EXPLICIT,
   MASK_FILL,
   MASK_SEP,
+  QUANT_BF16,
+  QUANT_ROUND_ROWS,
+  bf16TiledIndex,
   dropoutKeep,
 } from '../backend.js';
 import { erf } from './erf.js';
@@ -89,7 +92,8 @@ function visible(args: AttentionArgs, b: number, i: number, j: number): number {
   return 1;
 }
 
-function attentionProbs(args: AttentionArgs, b: number, h: number, row: Float64Array, i: number): void {
+/** Probabilities of query row i into `row`; returns the row's max score and Σ exp(s − max). */
+function attentionProbs(args: AttentionArgs, b: number, h: number, row: Float64Array, i: number): { max: number; sum: number } {
   const { q, k, ldq, ldk, headDim: D, sq, sk, scale } = args;
   const qo = (b * sq + i) * ldq + h * D;
   let max = -Infinity;
@@ -109,6 +113,7 @@ function attentionProbs(args: AttentionArgs, b: number, h: number, row: Float64A
     sum += row[j]!;
   }
   for (let j = 0; j < sk; j++) row[j] = row[j]! / sum;
+  return { max, sum };
 }
 
 function attention(args: AttentionArgs): void {
@@ -118,9 +123,14 @@ function attention(args: AttentionArgs): void {
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
       for (let i = 0; i < sq; i++) {
-        attentionProbs(args, b, h, row, i);
+        const st = attentionProbs(args, b, h, row, i);
         const pBase = ((b * heads + h) * sq + i) * sk;
         if (probs) for (let j = 0; j < sk; j++) probs[pBase + j] = row[j]!;
+        if (args.stats) {
+          const so = ((b * heads + h) * sq + i) * 2;
+          args.stats[so] = st.max;
+          args.stats[so + 1] = 1 / st.sum;
+        }
         const oo = (b * sq + i) * ldo + h * D;
         for (let d = 0; d < D; d++) out[oo + d] = 0;
         for (let j = 0; j < sk; j++) {
@@ -136,19 +146,32 @@ function attention(args: AttentionArgs): void {
 }
 
 function attentionBackward(args: AttentionBackwardArgs): void {
-  const { q, k, v, ldq, ldk, ldv, dout, ldo, dq, dk, dv, probs, batch, heads, headDim: D, sq, sk, scale, dropoutP, dropoutSeed } = args;
+  const { q, k, v, ldq, ldk, ldv, dout, ldo, dq, dk, dv, batch, heads, headDim: D, sq, sk, scale, dropoutP, dropoutSeed } = args;
+  if (!args.probs && !args.stats) throw new TypeError('attentionBackward: probs or stats (from the forward call) is required');
   const keepScale = dropoutP > 0 ? 1 / (1 - dropoutP) : 1;
   const dp = new Float64Array(sk);
+  // Without stored probabilities, each row is recomputed from Q and K (the reference needs no
+  // statistics for that; it recomputes the softmax in double precision).
+  const rowBuf = new Float64Array(sk);
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
       for (let i = 0; i < sq; i++) {
+        let probs: ArrayLike<number>, pOff: number;
+        if (args.probs) {
+          probs = args.probs;
+          pOff = ((b * heads + h) * sq + i) * sk;
+        } else {
+          attentionProbs(args, b, h, rowBuf, i);
+          probs = rowBuf;
+          pOff = 0;
+        }
         const pBase = ((b * heads + h) * sq + i) * sk;
         const oo = (b * sq + i) * ldo + h * D;
         // dP_dropped[j] = dOut · V[j]; dV[j] += P_dropped[j] · dOut
         for (let j = 0; j < sk; j++) {
           const vo = (b * sk + j) * ldv + h * D;
           const keep = dropoutP > 0 ? (dropoutKeep(dropoutSeed, pBase + j, dropoutP) ? keepScale : 0) : 1;
-          const pd = probs[pBase + j]! * keep;
+          const pd = probs[pOff + j]! * keep;
           let acc = 0;
           for (let d = 0; d < D; d++) {
             acc += dout[oo + d]! * v[vo + d]!;
@@ -157,10 +180,10 @@ function attentionBackward(args: AttentionBackwardArgs): void {
           dp[j] = acc * keep; // gradient w.r.t. the pre-dropout probability
         }
         let dot = 0;
-        for (let j = 0; j < sk; j++) dot += probs[pBase + j]! * dp[j]!;
+        for (let j = 0; j < sk; j++) dot += probs[pOff + j]! * dp[j]!;
         const qo = (b * sq + i) * ldq + h * D;
         for (let j = 0; j < sk; j++) {
-          const ds = probs[pBase + j]! * (dp[j]! - dot) * visible(args, b, i, j) * scale;
+          const ds = probs[pOff + j]! * (dp[j]! - dot) * visible(args, b, i, j) * scale;
           if (ds === 0) continue;
           const ko = (b * sk + j) * ldk + h * D;
           for (let d = 0; d < D; d++) {
@@ -171,6 +194,28 @@ function attentionBackward(args: AttentionBackwardArgs): void {
       }
     }
   }
+}
+
+const f32Scratch = new Float32Array(1);
+const u32View = new Uint32Array(f32Scratch.buffer);
+
+/** float32 → bf16 bits, round to nearest even; NaN stays a (quiet) NaN. */
+function toBf16(x: number): number {
+  f32Scratch[0] = x;
+  const u = u32View[0]!;
+  if ((u & 0x7fffffff) > 0x7f800000) return ((u >>> 16) | 0x40) & 0xffff;
+  return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+function fromBf16(h: number): number {
+  u32View[0] = (h << 16) >>> 0;
+  return f32Scratch[0]!;
+}
+
+/** Round half to even (Math.round rounds halves up). */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v - Math.trunc(v)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 export const referenceBackend: Backend = {
@@ -193,6 +238,19 @@ export const referenceBackend: Backend = {
     let s = 0;
     for (let i = 0; i < x.length; i++) s += x[i]! * x[i]!;
     return s;
+  },
+  nonzeroRows(x, rows, cols, out) {
+    let n = 0;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const v = x[r * cols + c]!;
+        if (v !== 0 || Number.isNaN(v)) {
+          out[n++] = r;
+          break;
+        }
+      }
+    }
+    return n;
   },
 
   broadcastBinary(op, a, aStrides, b, bStrides, out, shape) {
@@ -366,6 +424,40 @@ export const referenceBackend: Backend = {
       const vi = (v[i] = beta2 * v[i]! + (1 - beta2) * grad * grad);
       pi -= (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
       p[i] = pi;
+    }
+  },
+
+  quantize(w, rows, cols, format, out, scales) {
+    if (format === QUANT_BF16) {
+      out.fill(0);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[bf16TiledIndex(r, c, cols)] = toBf16(w[r * cols + c]!);
+      return;
+    }
+    if (!scales) throw new TypeError('quantize: int8 needs scales');
+    for (let r = 0; r < rows; r++) {
+      let amax = 0;
+      for (let c = 0; c < cols; c++) {
+        const v = w[r * cols + c]!;
+        if (!Number.isFinite(v)) throw new RangeError(`quantize: weight [${r}, ${c}] is not finite`);
+        amax = Math.max(amax, Math.abs(v));
+      }
+      const inv = amax > 0 ? 127 / amax : 0;
+      scales[r] = amax > 0 ? amax / 127 : 1;
+      for (let c = 0; c < cols; c++) out[r * cols + c] = Math.min(127, Math.max(-127, roundHalfEven(w[r * cols + c]! * inv)));
+    }
+  },
+  linearQuant(x, rows, inF, outF, format, wq, scales, bias, out) {
+    const bf16 = format === QUANT_BF16;
+    // bf16 with many rows: the activations are rounded to bf16 as well.
+    const xs = bf16 && rows >= QUANT_ROUND_ROWS ? x.map((v) => fromBf16(toBf16(v))) : x;
+    const deq = new Float64Array(inF);
+    for (let o = 0; o < outF; o++) {
+      for (let i = 0; i < inF; i++) deq[i] = bf16 ? fromBf16(wq[bf16TiledIndex(o, i, inF)]!) : wq[o * inF + i]! * scales![o]!;
+      for (let r = 0; r < rows; r++) {
+        let acc = 0;
+        for (let i = 0; i < inF; i++) acc += xs[r * inF + i]! * deq[i]!;
+        out[r * outF + o] = acc + (bias ? bias[o]! : 0);
+      }
     }
   },
 };

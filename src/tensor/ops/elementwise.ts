@@ -3,6 +3,7 @@
  */
 import { backend } from '../../backend/index.js';
 import { Tensor, numel, opResult, shapeStr, type Shape } from '../tensor.js';
+import { allocOutput } from './arena.js';
 
 function contiguousStrides(shape: Shape): number[] {
   const s = new Array<number>(shape.length).fill(1);
@@ -42,7 +43,7 @@ function reduceInto(g: Float32Array, outShape: number[], target: Tensor, strides
 export function add(a: Tensor, b: Tensor): Tensor {
   const be = backend();
   if (sameShape(a.shape, b.shape)) {
-    const out = new Float32Array(a.size);
+    const out = allocOutput(a.size);
     be.add(a.f32, b.f32, out);
     return opResult(out, a.shape, 'add', [a, b], (g) => {
       if (a.requiresGrad) be.axpy(1, g, a.grad!);
@@ -50,7 +51,7 @@ export function add(a: Tensor, b: Tensor): Tensor {
     });
   }
   const { shape, aStrides, bStrides } = broadcastShapes(a.shape, b.shape);
-  const out = new Float32Array(numel(shape));
+  const out = allocOutput(numel(shape));
   be.broadcastBinary(0, a.f32, aStrides, b.f32, bStrides, out, shape);
   return opResult(out, shape, 'add', [a, b], (g) => {
     if (a.requiresGrad) reduceInto(g, shape, a, aStrides);
@@ -63,7 +64,7 @@ export function mul(a: Tensor, b: Tensor): Tensor {
   const be = backend();
   const { shape, aStrides, bStrides } = broadcastShapes(a.shape, b.shape);
   const n = numel(shape);
-  const out = new Float32Array(n);
+  const out = allocOutput(n);
   if (sameShape(a.shape, b.shape)) be.mul(a.f32, b.f32, out);
   else be.broadcastBinary(1, a.f32, aStrides, b.f32, bStrides, out, shape);
   return opResult(out, shape, 'mul', [a, b], (g) => {
@@ -85,7 +86,7 @@ export function mul(a: Tensor, b: Tensor): Tensor {
 /** alpha · x */
 export function scale(x: Tensor, alpha: number): Tensor {
   const be = backend();
-  const out = new Float32Array(x.size);
+  const out = allocOutput(x.size);
   be.scale(x.f32, alpha, out);
   return opResult(out, x.shape, 'scale', [x], (g) => be.axpy(alpha, g, x.grad!));
 }

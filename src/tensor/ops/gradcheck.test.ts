@@ -15,6 +15,7 @@ import { add, mul, scale, sum } from './elementwise.js';
 import { bmm, linear, matmul } from './linalg.js';
 import { concat, permute, reshape, slice, transpose } from './shape.js';
 import { crossEntropy, dropout, embeddingSum, gelu, layerNorm, linearGelu, selfAttention, setDropoutSeed, softmax } from './nn.js';
+import { backwardSentinel } from './arena.js';
 import { randomArray, testBackends } from '../../testing/helpers.js';
 
 let seedCounter = 1;
@@ -85,6 +86,59 @@ for (const be of testBackends()) {
         gradCheck(`bmm tA=${transA} tB=${transB}`, [a, b], () => bmm(a, b, { transA, transB }));
       }
     }
+  });
+
+  run('matmul backward on the nonzero gradient rows only (LM head under a loss mask)', () => {
+    // m·n·k = 2^24 reaches the sparse-row path; half the rows are outside the loss mask, so
+    // their logits gradients are exactly zero and the products run on the other half.
+    const R = 64, V = 1024, H = 256;
+    const x = param([R, H], 0.5), emb = param([V, H], 0.5);
+    const targets = Int32Array.from({ length: R }, (_, i) => (i * 37) % V);
+    const lossMask = Float32Array.from({ length: R }, (_, i) => (i % 4 < 2 ? 1 : 0));
+    gradCheck('matmul sparse rows', [x, emb], () => crossEntropy(matmul(x, emb, { transB: true }), targets, lossMask), 4, 1e-2, 3e-2);
+    // Rows outside the mask get exactly zero gradient; rows inside match the dense products.
+    x.grad = null;
+    emb.grad = null;
+    backward(crossEntropy(matmul(x, emb, { transB: true }), targets, lossMask));
+    const gx = x.grad!, ge = emb.grad!;
+    for (let r = 0; r < R; r++) {
+      if (lossMask[r]) continue;
+      for (let c = 0; c < H; c++) assert.equal(gx[r * H + c], 0, `row ${r} outside the mask has a gradient`);
+    }
+    // Dense reference: dX = dLogits·E and dE = dLogitsᵀ·X with the explicit softmax gradient.
+    const den = lossMask.reduce((p, q) => p + q, 0);
+    const dl = new Float64Array(R * V);
+    for (let r = 0; r < R; r++) {
+      if (!lossMask[r]) continue;
+      let mx = -Infinity;
+      const lg = new Float64Array(V);
+      for (let c = 0; c < V; c++) {
+        let acc = 0;
+        for (let h = 0; h < H; h++) acc += x.f32[r * H + h]! * emb.f32[c * H + h]!;
+        lg[c] = acc;
+        mx = Math.max(mx, acc);
+      }
+      let sum = 0;
+      for (let c = 0; c < V; c++) sum += Math.exp(lg[c]! - mx);
+      for (let c = 0; c < V; c++) dl[r * V + c] = (Math.exp(lg[c]! - mx) / sum - (c === targets[r] ? 1 : 0)) / den;
+    }
+    for (const [r, c] of [[0, 0], [1, 255], [5, 100], [60, 17]] as const) {
+      let want = 0;
+      for (let v = 0; v < V; v++) want += dl[r * V + v]! * emb.f32[v * H + c]!;
+      assert.ok(Math.abs(gx[r * H + c]! - want) <= 1e-5 + 1e-3 * Math.abs(want), `dX[${r},${c}] ${gx[r * H + c]} vs ${want}`);
+    }
+    for (const [v, c] of [[0, 0], [37, 3], [1023, 255], [500, 128]] as const) {
+      let want = 0;
+      for (let r = 0; r < R; r++) want += dl[r * V + v]! * x.f32[r * H + c]!;
+      assert.ok(Math.abs(ge[v * H + c]! - want) <= 1e-5 + 1e-3 * Math.abs(want), `dE[${v},${c}] ${ge[v * H + c]} vs ${want}`);
+    }
+  });
+
+  run('backward sentinel (identity that reports backward)', () => {
+    const x = param([3, 4]);
+    let calls = 0;
+    gradCheck('sentinel', [x], () => mul(backwardSentinel(x, () => calls++), x));
+    assert.ok(calls >= 1, 'onBackward ran');
   });
 
   run('linear (x·Wᵀ + b)', () => {

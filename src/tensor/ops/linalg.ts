@@ -4,6 +4,7 @@
  */
 import { backend } from '../../backend/index.js';
 import { Tensor, opResult, shapeStr } from '../tensor.js';
+import { allocOutput } from './arena.js';
 
 export interface MatmulOptions {
   transA?: boolean;
@@ -55,6 +56,42 @@ function gemmBackward(
   }
 }
 
+/** Products smaller than this (m·n·k) skip the zero-row scan: it would cost more than it saves. */
+const SPARSE_ROWS_MIN_WORK = 1 << 24;
+/** Compact the rows when at most this fraction of the output-gradient rows is nonzero. */
+const SPARSE_ROWS_MAX_FRACTION = 0.75;
+
+/**
+ * Backward of C = A·op(B) (A not transposed) that skips the rows of dC that are exactly zero:
+ * such a row contributes nothing to dA (its row of dA stays as is) nor to dB. The LM head is the
+ * case that matters: outside the loss mask the cross-entropy gradient of the logits is zero, so
+ * the two vocabulary-sized products run on the loss rows only. Falls back to gemmBackward when
+ * most rows are nonzero. (Skipping a zero row also skips 0·∞ = NaN from a non-finite B.)
+ */
+function gemmBackwardSparseRows(
+  transB: boolean, m: number, n: number, k: number,
+  a: Float32Array, b: Float32Array, dC: Float32Array, dA: Float32Array | null, dB: Float32Array | null,
+): void {
+  const be = backend();
+  if (m >= 16 && m * n * k >= SPARSE_ROWS_MIN_WORK) {
+    const idx = new Int32Array(m);
+    const nz = be.nonzeroRows(dC, m, n, idx);
+    if (nz <= SPARSE_ROWS_MAX_FRACTION * m) {
+      if (nz === 0) return;
+      const rows = idx.subarray(0, nz);
+      const gc = new Float32Array(nz * n);
+      be.gatherRows(dC, rows, n, gc, false);
+      const ac = dB ? new Float32Array(nz * k) : null;
+      if (ac) be.gatherRows(a, rows, k, ac, false);
+      const dAc = dA ? new Float32Array(nz * k) : null;
+      gemmBackward(false, transB, nz, n, k, ac ?? a, b, gc, dAc, dB);
+      if (dAc) be.scatterAddRows(dAc, rows, k, dA!);
+      return;
+    }
+  }
+  gemmBackward(false, transB, m, n, k, a, b, dC, dA, dB);
+}
+
 /**
  * 2-D matmul op(A)·op(B). A may have leading dims when not transposed ([..., m, k] → rows
  * flattened); B must be 2-D. Shapes: A [.., M, K] (or [K, M] with transA), B [K, N] (or [N, K]).
@@ -70,11 +107,13 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const kb = transB ? b.shape[1]! : b.shape[0]!;
   const n = transB ? b.shape[0]! : b.shape[1]!;
   if (k !== kb) throw new Error(`matmul: inner sizes differ: A ${shapeStr(a.shape)}${transA ? 'ᵀ' : ''} · B ${shapeStr(b.shape)}${transB ? 'ᵀ' : ''}`);
-  const out = new Float32Array(m * n);
+  const out = allocOutput(m * n);
   gemmInto(transA, transB, m, n, k, a.f32, b.f32, out, 0);
   const outShape = transA ? [m, n] : [...a.shape.slice(0, -1), n];
   return opResult(out, outShape, 'matmul', [a, b], (g) => {
-    gemmBackward(transA, transB, m, n, k, a.f32, b.f32, g, a.requiresGrad ? a.grad! : null, b.requiresGrad ? b.grad! : null);
+    const dA = a.requiresGrad ? a.grad! : null, dB = b.requiresGrad ? b.grad! : null;
+    if (transA) gemmBackward(transA, transB, m, n, k, a.f32, b.f32, g, dA, dB);
+    else gemmBackwardSparseRows(transB, m, n, k, a.f32, b.f32, g, dA, dB);
   });
 }
 
@@ -90,7 +129,7 @@ export function bmm(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const kb = transB ? b.shape[2]! : b.shape[1]!;
   const n = transB ? b.shape[1]! : b.shape[2]!;
   if (k !== kb) throw new Error(`bmm: inner sizes differ: ${shapeStr(a.shape)} · ${shapeStr(b.shape)}`);
-  const out = new Float32Array(batch * m * n);
+  const out = allocOutput(batch * m * n);
   const sA = m * k, sB = k * n, sC = m * n;
   gemmInto(transA, transB, m, n, k, a.f32, b.f32, out, 0, batch, sA, sB, sC);
   return opResult(out, [batch, m, n], 'bmm', [a, b], (g) => {
@@ -107,7 +146,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   if (x.shape[x.ndim - 1] !== inF) throw new Error(`linear: input ${shapeStr(x.shape)} does not match weight ${shapeStr(weight.shape)}`);
   if (bias && bias.size !== outF) throw new Error(`linear: bias ${shapeStr(bias.shape)} does not match weight ${shapeStr(weight.shape)}`);
   const rows = x.size / inF;
-  const out = new Float32Array(rows * outF);
+  const out = allocOutput(rows * outF);
   const be = backend();
   gemmInto(false, true, rows, outF, inF, x.f32, weight.f32, out, 0);
   if (bias) be.addBias(out, bias.f32, rows, outF);

@@ -6,6 +6,7 @@ import { backend } from '../../backend/index.js';
 import { type GeluKind, type MaskMode, MASK_EXPLICIT, MASK_NONE, MASK_SEP } from '../../backend/backend.js';
 import { Tensor, opResult, shapeStr } from '../tensor.js';
 import { gemmBackward, gemmInto } from './linalg.js';
+import { allocOutput } from './arena.js';
 
 /**
  * Σ_t tables[t][ids[t]] — the sum of several embedding lookups (GLM adds word, position and
@@ -16,7 +17,8 @@ export function embeddingSum(tables: Tensor[], ids: Tensor[]): Tensor {
   const cols = tables[0]!.shape[1]!;
   const n = ids[0]!.size;
   const be = backend();
-  const out = new Float32Array(n * cols);
+  // Every row is written by the first table's gather (accumulate = false).
+  const out = allocOutput(n * cols);
   tables.forEach((t, i) => {
     if (t.shape[1] !== cols) throw new Error(`embeddingSum: table ${shapeStr(t.shape)} width differs from ${cols}`);
     be.gatherRows(t.f32, ids[i]!.i32, cols, out, i > 0);
@@ -39,8 +41,8 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): 
   if (gamma.size !== cols || beta.size !== cols) throw new Error(`layerNorm: γ/β ${shapeStr(gamma.shape)} do not match ${shapeStr(x.shape)}`);
   const rows = x.size / cols;
   const be = backend();
-  const y = new Float32Array(x.size);
-  const mean = new Float32Array(rows), rstd = new Float32Array(rows);
+  const y = allocOutput(x.size);
+  const mean = allocOutput(rows), rstd = allocOutput(rows);
   be.layerNorm(x.f32, gamma.f32, beta.f32, rows, cols, eps, y, mean, rstd);
   return opResult(y, x.shape, 'layerNorm', [x, gamma, beta], (g) => {
     // dx must exist for the kernel; when x needs no gradient, a scratch buffer takes it.
@@ -51,7 +53,7 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): 
 
 export function gelu(x: Tensor, kind: GeluKind): Tensor {
   const be = backend();
-  const y = new Float32Array(x.size);
+  const y = allocOutput(x.size);
   be.gelu(x.f32, y, kind);
   return opResult(y, x.shape, 'gelu', [x], (g) => be.geluBackward(x.f32, g, x.grad!, kind));
 }
@@ -65,9 +67,9 @@ export function linearGelu(x: Tensor, weight: Tensor, bias: Tensor, kind: GeluKi
   if (x.shape[x.ndim - 1] !== inF) throw new Error(`linearGelu: input ${shapeStr(x.shape)} does not match weight ${shapeStr(weight.shape)}`);
   const rows = x.size / inF;
   const be = backend();
-  const pre = new Float32Array(rows * outF);
+  const pre = allocOutput(rows * outF);
   gemmInto(false, true, rows, outF, inF, x.f32, weight.f32, pre, 0);
-  const y = new Float32Array(rows * outF);
+  const y = allocOutput(rows * outF);
   be.biasGelu(pre, bias.f32, rows, outF, y, kind);
   return opResult(y, [...x.shape.slice(0, -1), outF], 'linearGelu', [x, weight, bias], (g) => {
     const dPre = new Float32Array(rows * outF);
@@ -86,7 +88,7 @@ export function softmax(x: Tensor, mask: Tensor | null = null): Tensor {
   if (mask && mask.size !== x.size) throw new Error(`softmax: mask ${shapeStr(mask.shape)} does not match ${shapeStr(x.shape)}`);
   const rows = x.size / cols;
   const be = backend();
-  const y = new Float32Array(x.size);
+  const y = allocOutput(x.size);
   be.softmax(x.f32, mask ? mask.f32 : null, rows, cols, y);
   return opResult(y, x.shape, 'softmax', [x], (g) => be.softmaxBackward(y, g, mask ? mask.f32 : null, rows, cols, x.grad!));
 }
@@ -113,7 +115,7 @@ export function dropout(x: Tensor, p: number, seed = nextDropoutSeed()): Tensor 
   if (p <= 0) return x;
   if (p >= 1) throw new Error(`dropout: p must be < 1, got ${p}`);
   const be = backend();
-  const y = new Float32Array(x.size);
+  const y = allocOutput(x.size);
   be.dropout(x.f32, p, seed, y);
   return opResult(y, x.shape, 'dropout', [x], (g) => be.dropoutBackward(g, p, seed, x.grad!));
 }
@@ -151,20 +153,22 @@ export function selfAttention(qkv: Tensor, opts: AttentionOptions): Tensor {
   const D = h / heads;
   const be = backend();
   const buf = qkv.f32;
-  const out = new Float32Array(batch * s * h);
-  const record = qkv.requiresGrad;
-  const probs = record ? new Float32Array(batch * heads * s * s) : null;
+  const out = allocOutput(batch * s * h);
+  // For backward only the softmax statistics per query row are kept ([B, N, S, 2], written by
+  // the kernel): the backward recomputes the probabilities from Q and K (one more Q·Kᵀ product,
+  // a few percent of the attention time) instead of keeping a [B, N, S, S] buffer per layer.
+  const stats = qkv.requiresGrad ? allocOutput(batch * heads * s * 2) : null;
   const dropoutP = opts.dropoutP ?? 0;
   const dropoutSeed = dropoutP > 0 ? nextDropoutSeed() : 0;
   const args = {
     q: buf, ldq: h3, k: buf.subarray(h), ldk: h3, v: buf.subarray(2 * h), ldv: h3,
     batch, heads, headDim: D, sq: s, sk: s, scale: 1 / Math.sqrt(D),
-    ...maskArgs(opts.mask), dropoutP, dropoutSeed, out, ldo: h, probs,
+    ...maskArgs(opts.mask), dropoutP, dropoutSeed, out, ldo: h, probs: null, stats,
   };
   be.attention(args);
   return opResult(out, [batch, s, h], 'attention', [qkv], (g) => {
     const d = qkv.grad!;
-    be.attentionBackward({ ...args, probs: probs!, dout: g, dq: d, dk: d.subarray(h), dv: d.subarray(2 * h) });
+    be.attentionBackward({ ...args, dout: g, dq: d, dk: d.subarray(h), dv: d.subarray(2 * h) });
   });
 }
 

@@ -4,6 +4,7 @@
 import { backend } from '../../backend/index.js';
 import { Tensor, numel, opResult, shapeStr, type Shape } from '../tensor.js';
 import { contiguousStrides } from './elementwise.js';
+import { allocOutput } from './arena.js';
 
 /** Same data, new shape (one dimension may be -1). The gradient flows back unchanged. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
@@ -28,7 +29,7 @@ export function permute(x: Tensor, perm: number[]): Tensor {
   const shape = perm.map((p) => x.shape[p]!);
   const strides = perm.map((p) => inStrides[p]!);
   const be = backend();
-  const out = new Float32Array(x.size);
+  const out = allocOutput(x.size);
   be.copyStrided(x.f32, 0, strides, out, shape);
   return opResult(out, shape, 'permute', [x], (g) => be.accumulateStrided(g, shape, x.grad!, 0, strides));
 }
@@ -52,7 +53,7 @@ export function slice(x: Tensor, dim: number, start: number, end: number): Tenso
   shape[dim] = end - start;
   const offset = start * strides[dim]!;
   const be = backend();
-  const out = new Float32Array(numel(shape));
+  const out = allocOutput(numel(shape));
   be.copyStrided(x.f32, offset, strides, out, shape);
   return opResult(out, shape, 'slice', [x], (g) => be.accumulateStrided(g, shape, x.grad!, offset, strides));
 }

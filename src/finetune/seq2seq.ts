@@ -1,0 +1,93 @@
+/**
+ * Seq2seq fine-tuning and generation (spec §5.3, §4.4).
+ *
+ * Training row: tokens = source (srcLen, pad-padded, pads inside Part A) + [sop] + target[:-1];
+ * sep = srcLen; positions 0…srcLen−1, then the mask position (1) repeated; block positions
+ * 1…|target|; the generation slots predict `target` (… + eop); loss = token-mean CE with label
+ * smoothing ε = 0.1 over the full vocabulary.
+ *
+ * Generation: beam search from src/generate on the same padded source (the blank is the mask at
+ * position 1), decoded text without eop / pads.
+ */
+import type { GLMModel } from '../model/glm.js';
+import type { GlmTokenizer } from '../tokenizer/types.js';
+import type { TrainBatch } from '../train/step.js';
+import { infill, type InfillOptions } from '../generate/index.js';
+import type { GenerationTokens } from '../generate/tokens.js';
+import type { EncodedSeq2Seq } from './tasks/encode.js';
+import { GlmError } from '../io/errors.js';
+
+/** GLM's label smoothing for seq2seq fine-tuning (spec §5.3). */
+export const SEQ2SEQ_LABEL_SMOOTHING = 0.1;
+
+/** The training batch of spec §5.3 for encoded examples (targets padded to the longest). */
+export function seq2seqBatch(batch: readonly EncodedSeq2Seq[], tokens: GenerationTokens): TrainBatch {
+  if (batch.length === 0) throw new GlmError('E_FINETUNE_EMPTY', 'empty seq2seq batch');
+  const B = batch.length;
+  const src = batch[0]!.source.length;
+  if (batch.some((e) => e.source.length !== src)) throw new GlmError('E_FINETUNE_OPTION', 'every source in a batch must be padded to the same srcLen');
+  const T = Math.max(...batch.map((e) => e.target.length));
+  const S = src + T;
+  const pad = tokens.pad ?? tokens.eos;
+  const ids = new Int32Array(B * S).fill(pad);
+  const pos = new Int32Array(B * 2 * S);
+  const targets = new Int32Array(B * S).fill(pad);
+  const lossMask = new Float32Array(B * S);
+  const sep = new Int32Array(B).fill(src);
+  batch.forEach((e, b) => {
+    ids.set(e.source, b * S);
+    for (let s = 0; s < src; s++) pos[b * 2 * S + s] = s;
+    const inputs = [tokens.sop, ...e.target.slice(0, -1)];
+    for (let t = 0; t < T; t++) {
+      const s = src + t;
+      // Padding slots continue the block positions (they are causal and never scored).
+      pos[b * 2 * S + s] = e.maskPosition;
+      pos[b * 2 * S + S + s] = t + 1;
+      if (t < inputs.length) ids[b * S + s] = inputs[t]!;
+      if (t < e.target.length) {
+        targets[b * S + s] = e.target[t]!;
+        lossMask[b * S + s] = 1;
+      }
+    }
+  });
+  return { input: { batch: B, seqLen: S, inputIds: ids, positionIds: pos, mask: { sep } }, targets, lossMask };
+}
+
+export interface BeamOptions {
+  /** Beams per source. Default 4. */
+  numBeams?: number;
+  /** Most generated tokens (eop not counted). Default 32. */
+  maxLength?: number;
+  minLength?: number;
+  /** Default 0 (GLM's argument default). */
+  lengthPenalty?: number;
+  /** Default 3 (every GLM summarisation script). */
+  noRepeatNgram?: number;
+  /** Sources decoded together. Default 8. */
+  batchSize?: number;
+}
+
+/**
+ * Beam-search outputs (detokenised) for encoded sources, decoded `batchSize` at a time.
+ * `onProgress(done, total)` after each batch.
+ */
+export function generateSummaries(model: GLMModel, tok: GlmTokenizer, tokens: GenerationTokens, sources: readonly EncodedSeq2Seq[], opts: BeamOptions = {}, onProgress?: (done: number, total: number) => void): string[] {
+  const bs = opts.batchSize ?? 8;
+  const P = model.config.max_sequence_length;
+  const io: InfillOptions = {
+    strategy: 'beam', numBeams: opts.numBeams ?? 4, maxLength: Math.min(opts.maxLength ?? 32, P - 1), minLength: opts.minLength ?? 0,
+    lengthPenalty: opts.lengthPenalty ?? 0, noRepeatNgram: opts.noRepeatNgram ?? 3,
+  };
+  const out: string[] = [];
+  for (let at = 0; at < sources.length; at += bs) {
+    const chunk = sources.slice(at, at + bs);
+    const res = infill(model, chunk.map((e) => e.source), tokens, io);
+    for (const r of res) {
+      // The blank at position 1 is the only one (the source has no other mask).
+      const ids = r.blanks[0]?.tokens ?? [];
+      out.push(tok.decode(ids.filter((t) => t !== tokens.eop && t !== (tokens.pad ?? tokens.eos)), { skipSpecial: true }).trim());
+    }
+    onProgress?.(Math.min(at + bs, sources.length), sources.length);
+  }
+  return out;
+}
