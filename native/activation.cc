@@ -150,7 +150,7 @@ GLM_AVX512 void geluErfBackwardAvx512(const float* x, const float* dy, float* dx
 }
 
 bool useAvx512() {
-  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+  static const bool ok = !portableOnly() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
   return ok;
 }
 #else

@@ -139,6 +139,7 @@ napi_value Init(napi_env env, napi_value exports) {
       EXPORT(adamw),
       EXPORT(quantize),
       EXPORT(linearQuant),
+      EXPORT(amxAvailable),
       EXPORT(setNumThreads),
       EXPORT(getNumThreads),
       EXPORT(setAttentionSchedule),

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -251,6 +252,16 @@ class BlasSingleThread {
 // Function multi-versioning: hot row kernels are compiled for AVX-512, AVX2 and baseline x86-64
 // and picked at load time (ifunc), so the binary runs on any x86-64 CPU without -march=native.
 // ---------------------------------------------------------------------------------------------
+
+// GLM_NATIVE_PORTABLE=1 in the environment disables the hand-written AVX-512 / AMX paths (the
+// compiler's clones stay), so tests can check the portable fallbacks on any machine.
+inline bool portableOnly() {
+  static const bool on = [] {
+    const char* e = getenv("GLM_NATIVE_PORTABLE");
+    return e != nullptr && e[0] == '1';
+  }();
+  return on;
+}
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define GLM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))

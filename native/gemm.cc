@@ -8,14 +8,6 @@ namespace glm {
 
 namespace {
 
-bool splitGemm() {
-  static const bool on = [] {
-    const char* e = getenv("GLM_GEMM_SPLIT");
-    return e != nullptr && e[0] == '1';
-  }();
-  return on;
-}
-
 // Validates one stored operand: `rows` × `cols` as stored, row stride ld, batch stride `stride`.
 void checkOperand(const Args& a, const char* name, const F32& buf, int64_t rows, int64_t cols, int64_t ld, int64_t stride, int64_t batch) {
   if (ld < (cols > 1 ? cols : 1)) {
@@ -115,28 +107,6 @@ GLM_KERNEL(gemm) {
     for (int64_t bi = 0; bi < batch; bi++) {
       cblas_sgemm(CblasRowMajor, ta, tb, int(m), int(n), int(k), fa, A.data + bi * strideA, int(lda), B.data + bi * strideB, int(ldb), fb,
                   C.data + bi * strideC, int(ldc));
-    }
-    return nullptr;
-  }
-  if (batch == 1 && splitGemm() && maxThreads() > 1 && work >= double(1 << 24)) {
-    // One thread pool for everything: OpenBLAS runs single-threaded on blocks of C handed out
-    // dynamically by OpenMP, so a thread that the OS deschedules does not hold the product up.
-    const bool byRows = m >= n;
-    const int64_t extent = byRows ? m : n;
-    const int64_t parts = std::min<int64_t>(int64_t(maxThreads()) * 4, std::max<int64_t>(1, extent / 128));
-    const int64_t step = ((extent + parts - 1) / parts + 15) / 16 * 16;
-    const int64_t blocks = (extent + step - 1) / step;
-    BlasSingleThread single;
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int64_t bk = 0; bk < blocks; bk++) {
-      const int64_t x0 = bk * step, x1 = std::min(extent, x0 + step);
-      if (byRows) {
-        const float* a0 = A.data + (transA ? x0 : x0 * lda);
-        cblas_sgemm(CblasRowMajor, ta, tb, int(x1 - x0), int(n), int(k), fa, a0, int(lda), B.data, int(ldb), fb, C.data + x0 * ldc, int(ldc));
-      } else {
-        const float* b0 = B.data + (transB ? x0 * ldb : x0);
-        cblas_sgemm(CblasRowMajor, ta, tb, int(m), int(x1 - x0), int(k), fa, A.data, int(lda), b0, int(ldb), fb, C.data + x0, int(ldc));
-      }
     }
     return nullptr;
   }

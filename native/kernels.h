@@ -53,5 +53,6 @@ GLM_KERNEL(adamw);
 // quant.cc
 GLM_KERNEL(quantize);
 GLM_KERNEL(linearQuant);
+GLM_KERNEL(amxAvailable);
 
 }  // namespace glm

@@ -26,7 +26,9 @@
 #include "common.h"
 #include "kernels.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
+// The intrinsic paths need GCC ≥ 11 (AMX intrinsics under target attributes); other compilers
+// build the portable loops only.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11
 // GCC 12's AVX-512 reduction intrinsics trip a false -Wmaybe-uninitialized inside its headers.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <cpuid.h>
@@ -217,7 +219,8 @@ GLM_AVX512 void gemvBf16Avx512(const float* x, int64_t ldx, int64_t I, const uin
 }
 
 bool hasAvx512() {
-  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+  static const bool ok =
+      !portableOnly() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
   return ok;
 }
 
@@ -227,6 +230,7 @@ bool hasAvx512() {
 // each process to request it once).
 bool hasAmx() {
   static const bool ok = [] {
+    if (portableOnly()) return false;
     unsigned a, b, c, d;
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
     if (!((d >> 22) & 1u) || !((d >> 24) & 1u)) return false;
@@ -346,17 +350,15 @@ T* threadScratch(size_t n) {
   return buf.data();
 }
 
-// Output channels per thread-range unit: 16 (a bf16 tile column) so ranges align with tiles.
+// Channel blocks of 64 (a multiple of the bf16 tile's 16) handed out dynamically: when the
+// machine is busy and the OS deschedules one thread, the others take over its remaining blocks
+// instead of waiting for it at the end of the region.
 void parallelChannels(int64_t O, int64_t work, const std::function<void(int64_t, int64_t)>& fn) {
-  const int64_t units = (O + 15) / 16;
-  const bool par = work >= (int64_t(1) << 16) && maxThreads() > 1 && units > 1;
-  const int nt = par ? int(std::min<int64_t>(maxThreads(), units)) : 1;
-#pragma omp parallel num_threads(nt) if (par)
-  {
-    const int t = threadId();
-    const int64_t u0 = units * t / nt, u1 = units * (t + 1) / nt;
-    if (u1 > u0) fn(u0 * 16, std::min(O, u1 * 16));
-  }
+  constexpr int64_t kBlock = 64;
+  const int64_t blocks = (O + kBlock - 1) / kBlock;
+  const bool par = work >= (int64_t(1) << 16) && maxThreads() > 1 && blocks > 1;
+#pragma omp parallel for schedule(dynamic, 1) if (par)
+  for (int64_t bk = 0; bk < blocks; bk++) fn(bk * kBlock, std::min(O, (bk + 1) * kBlock));
 }
 
 // R > kStreamRows rows.
@@ -424,6 +426,19 @@ void linearManyRows(int kind, const float* x, int64_t R, int64_t I, int64_t O, c
 }
 
 }  // namespace
+
+// amxAvailable() -> boolean: whether bf16 products of many rows run on the AMX tile units.
+GLM_KERNEL(amxAvailable) {
+  (void)info;
+#ifdef GLM_X86
+  const bool ok = hasAmx();
+#else
+  const bool ok = false;
+#endif
+  napi_value r;
+  napi_get_boolean(env, ok, &r);
+  return r;
+}
 
 // quantize(w, rows, cols, kind, out, scales|null): kind 0 → out Uint16Array (bf16, tiled, length
 // ⌈rows/16⌉·16 · ⌈cols/32⌉·32), kind 1 → out Int8Array [rows, cols] and scales [rows]. int8

@@ -20,6 +20,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { backend, setBackend } from '../backend/index.js';
+import { amxAvailable, blasConfig } from '../backend/native/index.js';
 import type { Backend, GemmArgs } from '../backend/backend.js';
 import { profiled } from '../backend/profiled.js';
 import { GLMModel } from '../model/glm.js';
@@ -206,6 +207,7 @@ function child(o: ChildOptions): Record<string, unknown> {
     kernels: kernels.map((k) => ({ kernel: k.kernel, calls: k.calls / steps, ms: round(k.ms / steps, 2) })),
     gemm_shapes: shapes.report().map((s) => ({ ...s, calls: (s['calls'] as number) / steps, ms: round((s['ms'] as number) / steps, 1) })),
     quantized_mb: round(model.quantizedBytes() / 2 ** 20, 1),
+    native: native.name === 'native' ? { blas_config: blasConfig(), amx: amxAvailable() } : null,
     peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 1),
     ...extra,
   };

@@ -12,7 +12,7 @@ import { num } from './finetune.js';
 
 interface Flags {
   model: string; task: string; split: Split; zeroShot?: boolean; pattern?: string; tokenizer?: string; dataDir?: string; limit?: number; batch?: number;
-  maxSeqLength?: number; multiToken?: boolean; eop: boolean; lengthPenalty?: number; beams?: number; maxLength?: number; repeatNgram?: number | boolean;
+  maxSeqLength?: number; multiToken?: boolean; eop: boolean; lengthPenalty?: number; beams?: number; maxLength?: number; minLength?: number; repeatNgram?: number | boolean;
   srcLen?: number; tgtLen?: number; predictions?: string; progress: boolean;
 }
 
@@ -32,9 +32,10 @@ export function register(program: Command): void {
     .option('--max-seq-length <n>', 'cloze / classifier input length', num('--max-seq-length', { int: true, min: 4 }))
     .option('--multi-token', 'cloze: score every answer token by token with [eop]')
     .option('--no-eop', 'cloze: do not score [eop] (hub scoring)')
-    .option('--length-penalty <x>', 'cloze: score / len^x; seq2seq: beam length penalty', num('--length-penalty'))
+    .option('--length-penalty <x>', 'cloze: score / len^x (default 0); seq2seq: beam length penalty (default 1)', num('--length-penalty'))
     .option('--beams <n>', 'seq2seq: beams (default 4)', num('--beams', { int: true, min: 1 }))
     .option('--max-length <n>', 'seq2seq / infill: most generated tokens', num('--max-length', { int: true, min: 1 }))
+    .option('--min-length <n>', 'seq2seq: fewest generated tokens (default 2)', num('--min-length', { int: true, min: 0 }))
     .option('--no-repeat-ngram <n>', 'seq2seq: n-gram blocking (default 3; 0 = off)', num('--no-repeat-ngram', { int: true, min: 0 }))
     .option('--src-len <n>', 'seq2seq source length', num('--src-len', { int: true, min: 4 }))
     .option('--tgt-len <n>', 'seq2seq target length', num('--tgt-len', { int: true, min: 2 }))
@@ -46,7 +47,7 @@ export function register(program: Command): void {
         if (v !== undefined) o[k] = v;
       };
       opt('zeroShot', f.zeroShot); opt('pattern', f.pattern); opt('tokenizer', f.tokenizer); opt('dataDir', f.dataDir); opt('limit', f.limit); opt('batch', f.batch);
-      opt('maxSeqLength', f.maxSeqLength); opt('lengthPenalty', f.lengthPenalty); opt('beams', f.beams); opt('maxLength', f.maxLength); opt('srcLen', f.srcLen); opt('tgtLen', f.tgtLen);
+      opt('maxSeqLength', f.maxSeqLength); opt('lengthPenalty', f.lengthPenalty); opt('beams', f.beams); opt('maxLength', f.maxLength); opt('minLength', f.minLength); opt('srcLen', f.srcLen); opt('tgtLen', f.tgtLen);
       if (f.multiToken) o.answerMode = 'multi';
       if (typeof f.repeatNgram === 'number') o.noRepeatNgram = f.repeatNgram;
       const r = await runEval(o);

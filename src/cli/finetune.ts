@@ -29,7 +29,7 @@ interface Flags {
   maxSeqLength?: number; limitTrain?: number; limitEval?: number; maxSteps?: number; eval: boolean;
   loss?: ChoiceLoss; lengthPenalty?: number; multiToken?: boolean; eop: boolean;
   head: HeadVariant; pool: PoolToken; headDropout?: number;
-  srcLen?: number; tgtLen?: number; beams?: number; repeatNgram?: number | boolean; smask?: boolean;
+  srcLen?: number; tgtLen?: number; beams?: number; minLength?: number; repeatNgram?: number | boolean; smask?: boolean;
   progress: boolean;
 }
 
@@ -57,7 +57,7 @@ export function register(program: Command): void {
     .option('--max-steps <n>', 'stop after n optimizer steps', num('--max-steps', { int: true, min: 1 }))
     .option('--no-eval', 'skip per-epoch validation (the last epoch is saved)')
     .addOption(new Option('--loss <kind>', 'cloze loss over multi-token answer scores (spec §5.1)').choices(['cross_entropy', 'generative', 'mix', 'hinge']))
-    .option('--length-penalty <x>', 'cloze: score / len^x for multi-token answers; seq2seq: beam-search length penalty', num('--length-penalty'))
+    .option('--length-penalty <x>', 'cloze: score / len^x for multi-token answers (default 0); seq2seq: beam-search length penalty (default 1)', num('--length-penalty'))
     .option('--multi-token', 'cloze: score every answer token by token with [eop], even one-token answers')
     .option('--no-eop', 'cloze: do not score [eop] after multi-token answers (hub scoring, spec §0.2 #5)')
     .addOption(new Option('--head <variant>', 'classifier head: orig tanh(Linear)→dropout→Linear, or hub dropout→dense→tanh→dropout→out_proj').choices(['orig', 'hub']).default('orig'))
@@ -66,6 +66,7 @@ export function register(program: Command): void {
     .option('--src-len <n>', 'seq2seq source length (default min(128, max_sequence_length))', num('--src-len', { int: true, min: 4 }))
     .option('--tgt-len <n>', 'seq2seq target length including eop (default 32)', num('--tgt-len', { int: true, min: 2 }))
     .option('--beams <n>', 'seq2seq validation: beams (default 4)', num('--beams', { int: true, min: 1 }))
+    .option('--min-length <n>', 'seq2seq validation: fewest generated tokens (default 2)', num('--min-length', { int: true, min: 0 }))
     .option('--no-repeat-ngram <n>', 'seq2seq validation: n-gram blocking (default 3; 0 = off)', num('--no-repeat-ngram', { int: true, min: 0 }))
     .option('--smask', 'seq2seq: use [sMASK] as the blank (task-mask models)')
     .option('--no-progress', 'no progress bar')
@@ -79,7 +80,7 @@ export function register(program: Command): void {
       };
       opt('mode', f.mode); opt('pattern', f.pattern); opt('tokenizer', f.tokenizer); opt('dataDir', f.dataDir); opt('lr', f.lr); opt('warmup', f.warmup);
       opt('maxSeqLength', f.maxSeqLength); opt('limitTrain', f.limitTrain); opt('limitEval', f.limitEval); opt('maxSteps', f.maxSteps);
-      opt('loss', f.loss); opt('lengthPenalty', f.lengthPenalty); opt('headDropout', f.headDropout); opt('srcLen', f.srcLen); opt('tgtLen', f.tgtLen); opt('beams', f.beams);
+      opt('loss', f.loss); opt('lengthPenalty', f.lengthPenalty); opt('headDropout', f.headDropout); opt('srcLen', f.srcLen); opt('tgtLen', f.tgtLen); opt('beams', f.beams); opt('minLength', f.minLength);
       if (f.multiToken) o.answerMode = 'multi';
       if (typeof f.repeatNgram === 'number') o.noRepeatNgram = f.repeatNgram;
       if (f.smask) o.maskKind = 'sMask';

@@ -15,7 +15,7 @@ import { evaluateCloze, evaluateInfilling, evaluateSeq2Seq, type ClozeEvalResult
 import { encodeClassifier, encodeSeq2Seq, getPvp, type ClozeTask, type InfillExample, type Pvp, type Seq2SeqExample, type Split, type TaskExample } from './tasks/index.js';
 import { clozeScorer, type ClozeScoringOptions } from './cloze.js';
 import { classifierLogits, type ClassifierHead } from './classifier.js';
-import { generateSummaries, type BeamOptions } from './seq2seq.js';
+import { SEQ2SEQ_DECODING, generateSummaries, type BeamOptions } from './seq2seq.js';
 import { loadFinetuned, type FinetuneInfo, type FinetuneMode } from './model-dir.js';
 import { defaultMaxSeqLength, defaultSeq2SeqLengths, loadSplit, openTokenizer, tokensOf } from './setup.js';
 import { resolveTask } from './task-file.js';
@@ -122,6 +122,7 @@ export interface EvalRunOptions {
   /** Seq2seq decoding. */
   beams?: number;
   maxLength?: number;
+  minLength?: number;
   noRepeatNgram?: number;
   srcLen?: number;
   tgtLen?: number;
@@ -168,10 +169,12 @@ export async function runEval(o: EvalRunOptions): Promise<EvalReport> {
   if (task.kind === 'seq2seq') {
     const ex = loadSplit(task, split, lim);
     const s = tuned?.seq2seq;
+    const D = SEQ2SEQ_DECODING;
     const lens = defaultSeq2SeqLengths(model);
     const r = await evaluateSummaries(model, tok, ex, {
       srcLen: o.srcLen ?? s?.srcLen ?? lens.srcLen, tgtLen: o.tgtLen ?? s?.tgtLen ?? lens.tgtLen, maskKind: s?.maskKind ?? 'mask',
-      numBeams: o.beams ?? s?.numBeams ?? 4, lengthPenalty: o.lengthPenalty ?? s?.lengthPenalty ?? 0, noRepeatNgram: o.noRepeatNgram ?? s?.noRepeatNgram ?? 3,
+      numBeams: o.beams ?? s?.numBeams ?? D.numBeams, lengthPenalty: o.lengthPenalty ?? s?.lengthPenalty ?? D.lengthPenalty,
+      minLength: o.minLength ?? s?.minLength ?? D.minLength, noRepeatNgram: o.noRepeatNgram ?? s?.noRepeatNgram ?? D.noRepeatNgram,
       ...(o.maxLength !== undefined ? { maxLength: o.maxLength } : {}), ...(o.batch !== undefined ? { batchSize: o.batch } : {}), ...prog,
     });
     return done({ mode: tuned?.mode === 'seq2seq' ? 'seq2seq' : 'zero-shot-seq2seq', n: ex.length, metrics: { rouge: rougeF(r.rouge) }, outputs: r.outputs });

@@ -40,7 +40,7 @@ export interface FinetuneInfo {
   /** Cloze scoring settings used in training. */
   cloze?: { answerMode: 'auto' | 'multi'; includeEop: boolean; lengthPenalty: number; loss: string };
   /** Seq2seq lengths and decoding defaults. */
-  seq2seq?: { srcLen: number; tgtLen: number; maskKind: 'mask' | 'sMask'; numBeams: number; lengthPenalty: number; noRepeatNgram: number };
+  seq2seq?: { srcLen: number; tgtLen: number; maskKind: 'mask' | 'sMask'; numBeams: number; lengthPenalty: number; minLength: number; noRepeatNgram: number };
   epoch: number;
   score?: number;
   metrics?: Record<string, unknown>;

@@ -88,7 +88,7 @@ test('seq2seq fine-tuning with beam-search ROUGE on validation, then glm eval', 
   const rouge = r.loop.epochs[0]!.metrics!['rouge'] as Record<string, number>;
   assert.deepEqual(Object.keys(rouge).sort(), ['rouge1', 'rouge2', 'rougeL', 'rougeLsum']);
   const info = readFinetuneInfo(out)!;
-  assert.deepEqual(info.seq2seq, { srcLen: 12, tgtLen: 6, maskKind: 'mask', numBeams: 2, lengthPenalty: 0, noRepeatNgram: 3 });
+  assert.deepEqual(info.seq2seq, { srcLen: 12, tgtLen: 6, maskKind: 'mask', numBeams: 2, lengthPenalty: 1, minLength: 2, noRepeatNgram: 3 });
   const ev = await runEval({ model: out, task: s2sFile, tokenizer: tok });
   assert.equal(ev.mode, 'seq2seq');
   assert.equal(ev.n, 2);

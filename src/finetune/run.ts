@@ -15,7 +15,7 @@ import {
 } from './tasks/index.js';
 import { clozeLoss } from './cloze.js';
 import { ClassifierHead, classifierLoss, type HeadVariant, type PoolToken } from './classifier.js';
-import { SEQ2SEQ_LABEL_SMOOTHING, seq2seqBatch } from './seq2seq.js';
+import { SEQ2SEQ_DECODING, SEQ2SEQ_LABEL_SMOOTHING, seq2seqBatch } from './seq2seq.js';
 import { runFinetuneLoop, type FinetuneJob, type LoopResult } from './trainer.js';
 import { loadFinetuned, saveFinetuned, type FinetuneInfo, type FinetuneMode } from './model-dir.js';
 import { evaluateClassifierModel, evaluateClozeModel, evaluateSummaries, rougeF } from './evaluate.js';
@@ -72,6 +72,8 @@ export interface FinetuneRunOptions {
   srcLen?: number;
   tgtLen?: number;
   beams?: number;
+  /** Seq2seq validation: fewest generated tokens. */
+  minLength?: number;
   noRepeatNgram?: number;
   maskKind?: 'mask' | 'sMask';
   progress?: boolean;
@@ -140,7 +142,8 @@ export async function runFinetune(o: FinetuneRunOptions): Promise<FinetuneRunRes
     const valid = rawValid as Seq2SeqExample[];
     trainN = train.length;
     validN = valid.length;
-    const dec = { numBeams: o.beams ?? 4, lengthPenalty: o.lengthPenalty ?? 0, noRepeatNgram: o.noRepeatNgram ?? 3 };
+    const D = SEQ2SEQ_DECODING;
+    const dec = { numBeams: o.beams ?? D.numBeams, lengthPenalty: o.lengthPenalty ?? D.lengthPenalty, minLength: o.minLength ?? D.minLength, noRepeatNgram: o.noRepeatNgram ?? D.noRepeatNgram };
     const info = (epoch: number, score?: number, metrics?: Record<string, unknown>): FinetuneInfo => ({
       ...base, mode, epoch, seq2seq: { srcLen, tgtLen, maskKind, ...dec }, ...(score !== undefined ? { score } : {}), ...(metrics ? { metrics } : {}),
     });

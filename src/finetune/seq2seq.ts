@@ -20,6 +20,14 @@ import { GlmError } from '../io/errors.js';
 /** GLM's label smoothing for seq2seq fine-tuning (spec §5.3). */
 export const SEQ2SEQ_LABEL_SMOOTHING = 0.1;
 
+/**
+ * Default decoding for short summaries, after GLM's XSum settings (spec §4.4: 4–6 beams, length
+ * penalty 1.0, trigram blocking) with a minimum length scaled down to one-line targets. Without a
+ * length penalty or minimum, beam search prefers the empty answer of an undertrained model
+ * (log p(eop) alone beats any sum over ten tokens).
+ */
+export const SEQ2SEQ_DECODING = { numBeams: 4, lengthPenalty: 1, minLength: 2, noRepeatNgram: 3 } as const;
+
 /** The training batch of spec §5.3 for encoded examples (targets padded to the longest). */
 export function seq2seqBatch(batch: readonly EncodedSeq2Seq[], tokens: GenerationTokens): TrainBatch {
   if (batch.length === 0) throw new GlmError('E_FINETUNE_EMPTY', 'empty seq2seq batch');
@@ -54,12 +62,13 @@ export function seq2seqBatch(batch: readonly EncodedSeq2Seq[], tokens: Generatio
 }
 
 export interface BeamOptions {
-  /** Beams per source. Default 4. */
+  /** Beams per source. Default 4 (SEQ2SEQ_DECODING). */
   numBeams?: number;
   /** Most generated tokens (eop not counted). Default 32. */
   maxLength?: number;
+  /** Fewest generated tokens (eop banned before). Default 2. */
   minLength?: number;
-  /** Default 0 (GLM's argument default). */
+  /** Finished score = Σ log p / len^lengthPenalty. Default 1. */
   lengthPenalty?: number;
   /** Default 3 (every GLM summarisation script). */
   noRepeatNgram?: number;
@@ -74,9 +83,11 @@ export interface BeamOptions {
 export function generateSummaries(model: GLMModel, tok: GlmTokenizer, tokens: GenerationTokens, sources: readonly EncodedSeq2Seq[], opts: BeamOptions = {}, onProgress?: (done: number, total: number) => void): string[] {
   const bs = opts.batchSize ?? 8;
   const P = model.config.max_sequence_length;
+  const maxLength = Math.min(opts.maxLength ?? 32, P - 1);
   const io: InfillOptions = {
-    strategy: 'beam', numBeams: opts.numBeams ?? 4, maxLength: Math.min(opts.maxLength ?? 32, P - 1), minLength: opts.minLength ?? 0,
-    lengthPenalty: opts.lengthPenalty ?? 0, noRepeatNgram: opts.noRepeatNgram ?? 3,
+    strategy: 'beam', numBeams: opts.numBeams ?? SEQ2SEQ_DECODING.numBeams, maxLength,
+    minLength: Math.min(opts.minLength ?? SEQ2SEQ_DECODING.minLength, maxLength),
+    lengthPenalty: opts.lengthPenalty ?? SEQ2SEQ_DECODING.lengthPenalty, noRepeatNgram: opts.noRepeatNgram ?? SEQ2SEQ_DECODING.noRepeatNgram,
   };
   const out: string[] = [];
   for (let at = 0; at < sources.length; at += bs) {

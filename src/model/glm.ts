@@ -12,6 +12,7 @@
  *   - forwardIncremental(): inference with a DecodeCache (K/V or GLM "mems"), no autograd.
  * quantize('bf16' | 'int8') adds low-precision copies of the weight matrices that inference
  * (forwardIncremental, and forward() when no gradient is recorded) then multiplies by.
+ * forward() runs its layers on activation buffers recycled between passes (arena.ts).
  */
 import { MASK_EXPLICIT, MASK_NONE, MASK_SEP, GELU_ERF, GELU_TANH, type GeluKind, type MaskMode } from '../backend/backend.js';
 import { backend } from '../backend/index.js';
@@ -112,11 +113,14 @@ export class GLMModel {
   }
 
   /**
-   * Weight-only low-precision inference: keeps bf16 or int8 (per-output-channel scale) copies of
-   * every layer's QKV, attention-output and MLP weights and of the word embedding (the LM head).
+   * Low-precision inference: keeps bf16 or int8 (per-output-channel scale) copies of every
+   * layer's QKV, attention-output and MLP weights and of the word embedding (the LM head).
    * forwardIncremental() always uses them, forward() whenever it records no graph; training
-   * keeps using the float32 parameters. The copies are a snapshot: call quantize() again after
-   * the weights change (training, loading). null drops them.
+   * keeps using the float32 parameters. Decode steps (≤ 8 rows) are weight-only (float32
+   * activations); with bf16, products over ≥ 32 rows also round the activations to bf16 and run
+   * on the AMX units where available (src/model/quant.ts). The copies are a snapshot: call
+   * quantize() again after the weights change (training, loading). null drops them. Throws a
+   * GlmError (E_QUANT_NONFINITE) for int8 when a weight is not finite.
    */
   quantize(kind: QuantKind | null): this {
     if (kind === null) {
@@ -259,7 +263,6 @@ export class GLMModel {
     return add(x, dropout(LQ ? quantLinear(h, LQ.fc2, L.fc2B) : linear(h, L.fc2W, L.fc2B), pDrop(cfg.output_dropout_prob)));
   }
 
-
   /** A cache for incremental decoding: 'kv' keeps K/V per layer, 'mems' the GLM hidden states. */
   createCache(batch: number, kind: 'kv' | 'mems' = 'kv', keepHidden = false): DecodeCache {
     return new DecodeCache(this.config, batch, kind, keepHidden);
@@ -293,7 +296,9 @@ export class GLMModel {
         explicit = new Float32Array(B * S * T);
         for (let r = 0; r < B * S; r++) explicit.set(m.attentionMask.subarray(r * K + K - T, (r + 1) * K), r * T);
       }
-      cache.reserve(M + S);
+      // Capacity in steps of 64 positions: a decode step after the prefill does not have to
+      // grow (copy) every layer's K/V buffers, only every 64th position (or by doubling) does.
+      cache.reserve(Math.ceil((M + S) / 64) * 64);
       if (cache.keepHidden || cache.kind === 'mems') cache.appendHidden(0, x.f32, S);
       for (let l = 0; l < this.layers.length; l++) {
         const L = this.layers[l]!, LQ = Q ? Q.layers[l]! : null;

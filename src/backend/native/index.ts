@@ -63,6 +63,7 @@ interface Addon {
   getNumThreads(): { omp: number; blas: number; procs: number };
   setAttentionSchedule(mode: number): void;
   blasConfig(): string;
+  amxAvailable(): boolean;
 }
 
 /** Package root: this file compiles to dist/backend/native/index.js. */
@@ -188,4 +189,9 @@ export function setAttentionSchedule(mode: 'auto' | 'heads' | 'rows'): void {
 /** OpenBLAS build configuration string (e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ... SkylakeX MAX_THREADS=64"). */
 export function blasConfig(): string {
   return loadAddon().blasConfig();
+}
+
+/** Whether bf16 products over many rows run on the CPU's AMX tile units (CPUID + Linux permission). */
+export function amxAvailable(): boolean {
+  return loadAddon().amxAvailable();
 }

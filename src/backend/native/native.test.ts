@@ -4,6 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import {
   type AttentionArgs,
   type Backend,
@@ -20,7 +22,7 @@ import {
   quantDataLength,
 } from '../backend.js';
 import { referenceBackend as ref } from '../reference/index.js';
-import { loadNativeBackend, setAttentionSchedule, getNumThreads } from './index.js';
+import { amxAvailable, loadNativeBackend, setAttentionSchedule, getNumThreads } from './index.js';
 
 let nat: Backend | null = null;
 let skipReason: string | false = false;
@@ -629,6 +631,7 @@ test('linearQuant: streamed (few rows) and blocked (many rows) paths against the
   const r = rng(42);
   // Rows ≤ 8: streamed; 9..31: blocked float32; ≥ QUANT_ROUND_ROWS: bf16 rounds the activations
   // (AMX tiles where available), including row counts that are not multiples of the 32×32 blocks.
+  assert.equal(typeof amxAvailable(), 'boolean');
   const shapes = [[1, 1, 1], [1, 17, 3], [2, 16, 65], [3, 100, 129], [5, 1030, 33], [8, 64, 64], [9, 40, 70], [40, 300, 520],
     [QUANT_ROUND_ROWS, 64, 32], [33, 33, 17], [70, 100, 300], [300, 128, 48]] as const;
   for (const [R, I, O] of shapes) {
@@ -663,6 +666,21 @@ test('attentionBackward needs probs or stats', { skip: skipReason }, () => {
   assert.throws(() => N().attentionBackward(bw), TypeError);
   assert.throws(() => ref.attentionBackward(bw), TypeError);
   assert.throws(() => N().attentionBackward({ ...bw, stats: new Float32Array(3) }), RangeError);
+});
+
+test('portable fallbacks (GLM_NATIVE_PORTABLE=1): quantized linear and GELU against the reference', { skip: skipReason || process.env['GLM_NATIVE_PORTABLE'] === '1' }, () => {
+  // Without AVX-512 / AMX (other CPUs) the kernels take their portable paths; run those tests
+  // again in a child process with the hand-written paths disabled.
+  // NODE_TEST_CONTEXT is removed so that the child prints its own TAP report instead of talking
+  // to this test runner's protocol.
+  const env: NodeJS.ProcessEnv = { ...process.env, GLM_NATIVE_PORTABLE: '1' };
+  delete env['NODE_TEST_CONTEXT'];
+  const r = spawnSync(process.execPath, ['--test', '--test-reporter=tap', '--test-name-pattern=^(quantize|linearQuant|gelu)', fileURLToPath(import.meta.url)], {
+    env,
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /# pass 3\b/);
 });
 
 test('bad arguments throw instead of reading out of bounds', { skip: skipReason }, () => {
