@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { GLMModel } from '../model/glm.js';
 import { parseConfig, parameterCount, type GLMConfig } from '../model/config.js';
 import { backward, noGrad } from '../tensor/tensor.js';
-import { crossEntropy } from '../tensor/ops/nn.js';
+import { maskedLmLoss } from '../train/step.js';
 import { AdamW, clipCoefficient } from '../train/optimizer.js';
 import { Rng } from '../util/rng.js';
 import { argmaxLast, decodePrompt, decodeStepInput, randomBlankBatch } from './batch.js';
@@ -47,8 +47,7 @@ export function runTrain(spec: CaseSpec, log: Log): CaseResult {
     const { input, targets, lossMask } = randomBlankBatch(rng, B, S, V);
     const t0 = performance.now();
     model.params.zeroGrad();
-    const { logits } = model.forward(input, { train: true });
-    const loss = crossEntropy(logits, targets, lossMask);
+    const loss = maskedLmLoss(model, { input, targets, lossMask }, { train: true });
     backward(loss);
     const t1 = performance.now();
     const { norm, coef } = clipCoefficient(model.params.grad, 1.0);
@@ -86,7 +85,7 @@ export function runForward(spec: CaseSpec, log: Log): CaseResult {
   for (let it = 0; it < spec.warmup + spec.iters; it++) {
     const { input, targets, lossMask } = randomBlankBatch(rng, B, S, V);
     const t0 = performance.now();
-    const loss = noGrad(() => crossEntropy(model.forward(input).logits, targets, lossMask).item());
+    const loss = noGrad(() => maskedLmLoss(model, { input, targets, lossMask }).item());
     const t1 = performance.now();
     const warm = it < spec.warmup;
     log(`forward ${warm ? 'warm-up' : 'iter'} ${warm ? it + 1 : it - spec.warmup + 1}: ${(t1 - t0).toFixed(0)} ms, loss ${loss.toFixed(4)}`);

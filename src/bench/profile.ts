@@ -27,7 +27,7 @@ import { GLMModel } from '../model/glm.js';
 import { parseConfig, type GLMConfig } from '../model/config.js';
 import { parseQuantKind, type QuantKind } from '../model/quant.js';
 import { backward, noGrad } from '../tensor/tensor.js';
-import { crossEntropy } from '../tensor/ops/nn.js';
+import { maskedLmLoss } from '../train/step.js';
 import { AdamW, clipCoefficient } from '../train/optimizer.js';
 import { Rng } from '../util/rng.js';
 import { argmaxLast, decodePrompt, decodeStepInput, randomBlankBatch } from './batch.js';
@@ -131,8 +131,7 @@ function child(o: ChildOptions): Record<string, unknown> {
       setBackend(timed(it) ? prof : native);
       const t0 = performance.now();
       model.params.zeroGrad();
-      const { logits } = model.forward(input, { train: true });
-      backward(crossEntropy(logits, targets, lossMask));
+      backward(maskedLmLoss(model, { input, targets, lossMask }, { train: true }));
       const { coef } = clipCoefficient(model.params.grad, 1.0);
       opt.update(coef);
       const dt = performance.now() - t0;
@@ -145,7 +144,7 @@ function child(o: ChildOptions): Record<string, unknown> {
       const { input, targets, lossMask } = randomBlankBatch(rng, B, S, V);
       setBackend(timed(it) ? prof : native);
       const t0 = performance.now();
-      noGrad(() => crossEntropy(model.forward(input).logits, targets, lossMask).item());
+      noGrad(() => maskedLmLoss(model, { input, targets, lossMask }).item());
       const dt = performance.now() - t0;
       if (timed(it)) times.push(dt);
       log(`forward ${timed(it) ? 'iter' : 'warm-up'} ${it + 1}: ${dt.toFixed(0)} ms (load ${os.loadavg()[0]!.toFixed(2)})`);

@@ -6,26 +6,8 @@
 import { Tensor, opResult } from '../tensor/tensor.js';
 import { GlmError } from '../io/errors.js';
 
-/**
- * Rows of x viewed as [R, C] (C = last dim): out[n] = x[rows[n]] → [N, C].
- * Used to pool the hidden state of one token per sequence (classifier head).
- */
-export function gatherRows(x: Tensor, rows: Int32Array): Tensor {
-  const C = x.shape[x.ndim - 1]!;
-  const R = x.size / C;
-  const src = x.f32;
-  const out = new Float32Array(rows.length * C);
-  rows.forEach((r, n) => {
-    if (!(r >= 0 && r < R)) throw new Error(`gatherRows: row ${r} outside [0, ${R})`);
-    out.set(src.subarray(r * C, (r + 1) * C), n * C);
-  });
-  return opResult(out, [rows.length, C], 'gatherRows', [x], (g) => {
-    const gx = x.grad!;
-    rows.forEach((r, n) => {
-      for (let c = 0; c < C; c++) gx[r * C + c] = gx[r * C + c]! + g[n * C + c]!;
-    });
-  });
-}
+/** Rows of a tensor viewed as [R, C]; lives with the shape ops (the LM head uses it too). */
+export { gatherRows } from '../tensor/ops/shape.js';
 
 /** Single values of the flat x: out[n] = x.flat[index[n]] → [N]. (Verbalizer logits at [sop].) */
 export function gatherFlat(x: Tensor, index: Int32Array): Tensor {

@@ -19,6 +19,7 @@ import { backend } from '../backend/index.js';
 import { Tensor, isGradEnabled, noGrad } from '../tensor/tensor.js';
 import { add } from '../tensor/ops/elementwise.js';
 import { linear, matmul } from '../tensor/ops/linalg.js';
+import { gatherRows } from '../tensor/ops/shape.js';
 import { dropout, embeddingSum, layerNorm, linearGelu, selfAttention, type AttentionMask } from '../tensor/ops/nn.js';
 import { Arena, backwardSentinel, withArena } from '../tensor/ops/arena.js';
 import { type GLMConfig, parameterCount } from './config.js';
@@ -54,6 +55,12 @@ interface ModelQuant {
 export interface ForwardOptions {
   /** Dropout on (training). Default false. */
   train?: boolean;
+  /**
+   * Positions (indices into the flattened [B·S]) whose logits are computed; logits are then
+   * [rows.length, V]. A loss over blank-infilling targets needs about 15 % of the rows, and the
+   * LM head is the largest single product of the model. Default: every position ([B, S, V]).
+   */
+  logitRows?: Int32Array;
 }
 
 export class GLMModel {
@@ -198,8 +205,8 @@ export class GLMModel {
   }
 
   /**
-   * Full forward pass with autograd. Returns logits [B, S, V] and the final hidden states
-   * (after the final LayerNorm) [B, S, H].
+   * Full forward pass with autograd. Returns logits [B, S, V] (or [rows, V] for
+   * opts.logitRows) and the final hidden states (after the final LayerNorm) [B, S, H].
    */
   forward(input: ModelInput, opts: ForwardOptions = {}): { logits: Tensor; hidden: Tensor } {
     validateInput(this.config, input);
@@ -226,7 +233,8 @@ export class GLMModel {
       });
     }
     const hidden = layerNorm(x, this.finalLnW, this.finalLnB, cfg.layernorm_epsilon);
-    const logits = Q ? quantLinear(hidden, Q.head, null) : matmul(hidden, this.wordEmbeddings, { transB: true });
+    const headIn = opts.logitRows ? gatherRows(hidden, opts.logitRows) : hidden;
+    const logits = Q ? quantLinear(headIn, Q.head, null) : matmul(headIn, this.wordEmbeddings, { transB: true });
     return { logits, hidden };
   }
 

@@ -14,11 +14,11 @@ import { GlmError } from '../io/errors.js';
 import { writeFileAtomic } from '../io/checkpoint.js';
 import type { GLMModel } from '../model/glm.js';
 import { noGrad } from '../tensor/tensor.js';
-import { crossEntropy, getDropoutState, setDropoutSeed } from '../tensor/ops/nn.js';
+import { getDropoutState, setDropoutSeed } from '../tensor/ops/nn.js';
 import type { PaddedBatch } from '../data/batch.js';
 import type { PretrainData } from '../data/pipeline.js';
 import { AdamW, type AdamWOptions, clipCoefficient } from './optimizer.js';
-import { accumulateGradients } from './step.js';
+import { accumulateGradients, maskedLmLoss } from './step.js';
 import { type LrSchedule, learningRate, validateSchedule } from './schedule.js';
 import { type LoadedCheckpoint, type TrainState, findLatestCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoints.js';
 import { MetricsLog, lossCurveSvg, type EvalRecord, type StepRecord } from './metrics.js';
@@ -86,8 +86,7 @@ export function evaluate(model: GLMModel, batches: readonly PaddedBatch[]): { lo
   try {
     noGrad(() => {
       for (const b of batches) {
-        const { logits } = model.forward(b.input, { train: false });
-        sum += crossEntropy(logits, b.targets, b.lossMask).item() * b.lossTokens;
+        sum += maskedLmLoss(model, b).item() * b.lossTokens;
         n += b.lossTokens;
       }
     });

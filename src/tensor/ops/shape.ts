@@ -6,6 +6,29 @@ import { Tensor, numel, opResult, shapeStr, type Shape } from '../tensor.js';
 import { contiguousStrides } from './elementwise.js';
 import { allocOutput } from './arena.js';
 
+/**
+ * Rows of x viewed as [R, C] (C = last dim): out[n] = x[rows[n]] → [N, C]; the gradient is
+ * scatter-added back. Pools one token per sequence (classifier head) and picks the positions
+ * whose logits a loss needs (GLMModel.forward's logitRows).
+ */
+export function gatherRows(x: Tensor, rows: Int32Array): Tensor {
+  const C = x.shape[x.ndim - 1]!;
+  const R = x.size / C;
+  const src = x.f32;
+  const out = new Float32Array(rows.length * C);
+  rows.forEach((r, n) => {
+    if (!(Number.isInteger(r) && r >= 0 && r < R)) throw new Error(`gatherRows: row ${r} outside [0, ${R})`);
+    out.set(src.subarray(r * C, (r + 1) * C), n * C);
+  });
+  return opResult(out, [rows.length, C], 'gatherRows', [x], (g) => {
+    const gx = x.grad!;
+    rows.forEach((r, n) => {
+      const o = r * C, i = n * C;
+      for (let c = 0; c < C; c++) gx[o + c] = gx[o + c]! + g[i + c]!;
+    });
+  });
+}
+
 /** Same data, new shape (one dimension may be -1). The gradient flows back unchanged. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   const dims = [...shape];
