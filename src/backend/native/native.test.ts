@@ -498,6 +498,9 @@ const attnCases: AttnCase[] = [
   { name: 'MASK_EXPLICIT fully masked row', B: 2, Nh: 2, D: 8, S: 9, K: 9, mode: MASK_EXPLICIT, dropoutP: 0, fused: true, fullyMaskedRow: true },
   { name: 'MASK_EXPLICIT + memory + dropout', B: 2, Nh: 2, D: 8, S: 7, K: 12, mode: MASK_EXPLICIT, dropoutP: 0.25, fused: false, pad: 2, fullyMaskedRow: true },
   { name: 'decode step (sq = 1)', B: 2, Nh: 4, D: 16, S: 1, K: 33, mode: MASK_NONE, dropoutP: 0, fused: false },
+  // ≤ 8 query rows per segment run as direct loops instead of BLAS calls (head sizes not a multiple of 16 too).
+  { name: 'few rows (direct loops): MASK_SEP + memory + dropout', B: 2, Nh: 3, D: 20, S: 3, K: 40, mode: MASK_SEP, dropoutP: 0.2, fused: false, pad: 2 },
+  { name: 'few rows (direct loops): MASK_EXPLICIT + memory', B: 2, Nh: 2, D: 7, S: 5, K: 12, mode: MASK_EXPLICIT, dropoutP: 0, fused: false, pad: 1, fullyMaskedRow: true },
   { name: 'MASK_SEP larger', B: 2, Nh: 4, D: 32, S: 96, K: 96, mode: MASK_SEP, dropoutP: 0.1, fused: true },
   // Several causal row blocks (64 rows each) after Part A: the skipped key blocks must not change anything.
   { name: 'MASK_SEP causal blocks', B: 3, Nh: 2, D: 8, S: 200, K: 200, mode: MASK_SEP, dropoutP: 0, fused: true },
