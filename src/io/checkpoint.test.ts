@@ -11,6 +11,7 @@ import { GLMModel } from '../model/glm.js';
 import { makeConfig } from '../model/config.js';
 import type { ModelInput } from '../model/inputs.js';
 import { goldenDir, maxAbsDiff } from '../testing/helpers.js';
+import { expectGlmError as expectCode } from '../testing/helpers.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'glm-ckpt-'));
 
@@ -19,15 +20,6 @@ function copyTiny(name: string): string {
   fs.mkdirSync(dir, { recursive: true });
   for (const f of ['config.json', 'model.safetensors']) fs.copyFileSync(goldenDir('tiny', f), path.join(dir, f));
   return dir;
-}
-
-function expectCode(fn: () => unknown, code: string, pattern?: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof GlmError, `expected GlmError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (pattern) assert.match(e.message, pattern);
-    return true;
-  });
 }
 
 test('a config whose sizes do not match the weights names the tensor and both shapes', () => {

@@ -7,6 +7,7 @@
  * config.json, an unexpected tensor. It never falls back to random weights.
  */
 import fs from 'node:fs';
+import { writeFileStreamAtomic } from './atomic-write.js';
 import path from 'node:path';
 import { GlmError } from './errors.js';
 import { SafetensorsReader, writeSafetensors, type SafetensorsTensorInput } from './safetensors.js';
@@ -111,13 +112,5 @@ export function saveModel(model: GLMModel, dir: string, metadata: Record<string,
 
 /** Writes a file through a temporary name, fsync and rename, so a crash leaves the old one intact. */
 export function writeFileAtomic(file: string, content: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+  writeFileStreamAtomic(file, (out) => out.write(typeof content === 'string' ? Buffer.from(content, 'utf8') : content));
 }

@@ -9,6 +9,7 @@
  * config exactly as loading does (missing, unexpected, shape, dtype).
  */
 import fs from 'node:fs';
+import { writeFileStreamAtomic } from './atomic-write.js';
 import path from 'node:path';
 import { GlmError } from './errors.js';
 import { writeFileAtomic } from './checkpoint.js';
@@ -174,38 +175,24 @@ export function writeStreamingSafetensors(
   }
   let header = Buffer.from(`{${entries.join(',')}}`, 'utf8');
   header = Buffer.concat([header, Buffer.alloc((8 - (header.length % 8)) % 8, 0x20)]);
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
-  let pos = 0;
-  const write = (b: Uint8Array): void => {
-    let done = 0;
-    while (done < b.length) done += fs.writeSync(fd, b, done, b.length - done, pos + done);
-    pos += b.length;
-  };
-  try {
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(header.length));
-    write(len);
-    write(header);
-    const CHUNK = 1 << 20; // elements
-    const buf = Buffer.alloc(CHUNK * eb);
-    for (const t of tensors) {
-      const data = read(t.name);
-      if (data.length !== t.shape.reduce((a, b) => a * b, 1)) throw new GlmError('E_CHECKPOINT_SHAPE', `tensor ${t.name}: ${data.length} values for shape [${t.shape.join(', ')}]`, { path: file });
-      for (let s = 0; s < data.length; s += CHUNK) {
-        const part = data.subarray(s, Math.min(data.length, s + CHUNK));
-        const out = buf.subarray(0, part.length * eb);
-        encodeInto(part, dtype, out);
-        write(out);
+  return writeFileStreamAtomic(file, (out) => {
+    const write = (b: Uint8Array): void => out.write(b);
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64LE(BigInt(header.length));
+      write(len);
+      write(header);
+      const CHUNK = 1 << 20; // elements
+      const buf = Buffer.alloc(CHUNK * eb);
+      for (const t of tensors) {
+        const data = read(t.name);
+        if (data.length !== t.shape.reduce((a, b) => a * b, 1)) throw new GlmError('E_CHECKPOINT_SHAPE', `tensor ${t.name}: ${data.length} values for shape [${t.shape.join(', ')}]`, { path: file });
+        for (let s = 0; s < data.length; s += CHUNK) {
+          const part = data.subarray(s, Math.min(data.length, s + CHUNK));
+          const out = buf.subarray(0, part.length * eb);
+          encodeInto(part, dtype, out);
+          write(out);
+        }
       }
-    }
-    fs.fsyncSync(fd);
-  } catch (e) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
-  return pos;
+    return out.position;
+  });
 }

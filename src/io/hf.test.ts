@@ -15,18 +15,10 @@ import { readAll, writeSafetensors } from './safetensors.js';
 import { writeTorchCheckpoint } from './torch-writer.js';
 import { GlmError } from './errors.js';
 import { goldenDir, repoRoot } from '../testing/helpers.js';
+import { expectGlmError as expectCode } from '../testing/helpers.js';
 
 const fx = (...p: string[]): string => path.join(repoRoot(), 'test-fixtures', 'torch', ...p);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'glm-hf-'));
-
-function expectCode(fn: () => unknown, code: string, pattern?: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof GlmError, `expected GlmError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (pattern) assert.match(e.message, pattern);
-    return true;
-  });
-}
 
 /** A folder with the fixture config.json and the given weights file under its usual name. */
 function folder(name: string, files: Record<string, string>): string {

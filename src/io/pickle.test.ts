@@ -7,18 +7,10 @@ import { BufferSource, PyTuple, unpickle, type PyValue } from './pickle.js';
 import { torchGlobals } from './torch.js';
 import { GlmError } from './errors.js';
 import { repoRoot } from '../testing/helpers.js';
+import { expectGlmError as expectCode } from '../testing/helpers.js';
 
 const fx = (...p: string[]): string => path.join(repoRoot(), 'test-fixtures', 'torch', ...p);
 const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
-
-function expectCode(fn: () => unknown, code: string, pattern?: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof GlmError, `expected GlmError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (pattern) assert.match(e.message, pattern);
-    return true;
-  });
-}
 
 test('plain containers pickled with protocols 0, 2, 4, 5 read back the same', () => {
   const toJs = (v: PyValue): unknown => {

@@ -3,7 +3,7 @@
  * dicts: an OrderedDict of tensors rebuilt by torch._utils._rebuild_tensor_v2 from one storage each.
  * Used to make large test checkpoints without PyTorch, and readable by torch.load.
  */
-import fs from 'node:fs';
+import { writeFileStreamAtomic } from './atomic-write.js';
 import { GlmError } from './errors.js';
 import { crc32 } from './zip.js';
 
@@ -99,71 +99,58 @@ export function writeTorchCheckpoint(file: string, tensors: ReadonlyMap<string, 
   });
   p.op(0x75, 0x2e); // SETITEMS STOP
 
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
-  const entries: Entry[] = [];
-  let pos = 0;
-  const write = (b: Uint8Array): void => {
-    fs.writeSync(fd, b, 0, b.length, pos);
-    pos += b.length;
-  };
-  const local = (name: string, size: number, crc: number): Buffer => {
-    const n = Buffer.from(name, 'utf8');
-    const h = Buffer.alloc(30);
-    h.writeUInt32LE(0x04034b50, 0);
-    h.writeUInt16LE(20, 4);
-    h.writeUInt32LE(crc >>> 0, 14);
-    h.writeUInt32LE(size, 18);
-    h.writeUInt32LE(size, 22);
-    h.writeUInt16LE(n.length, 26);
-    return Buffer.concat([h, n]);
-  };
-  const addWhole = (name: string, data: Buffer): void => {
-    const crc = crc32(data);
-    entries.push({ name, crc, size: data.length, offset: pos });
-    write(local(name, data.length, crc));
-    write(data);
-  };
-  try {
-    addWhole(`${archive}/data.pkl`, p.bytes());
-    addWhole(`${archive}/byteorder`, Buffer.from('little'));
-    list.forEach(([, t], key) => {
-      const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-      const crc = crc32(bytes);
-      const name = `${archive}/data/${key}`;
-      entries.push({ name, crc, size: bytes.length, offset: pos });
-      write(local(name, bytes.length, crc));
-      for (let o = 0; o < bytes.length; o += 1 << 24) write(bytes.subarray(o, Math.min(bytes.length, o + (1 << 24))));
-    });
-    addWhole(`${archive}/version`, Buffer.from('3\n'));
-    const cdStart = pos;
-    for (const e of entries) {
-      const n = Buffer.from(e.name, 'utf8');
-      const h = Buffer.alloc(46);
-      h.writeUInt32LE(0x02014b50, 0);
+  writeFileStreamAtomic(file, (out) => {
+    const write = (b: Uint8Array): void => out.write(b);
+    const entries: Entry[] = [];
+    const local = (name: string, size: number, crc: number): Buffer => {
+      const n = Buffer.from(name, 'utf8');
+      const h = Buffer.alloc(30);
+      h.writeUInt32LE(0x04034b50, 0);
       h.writeUInt16LE(20, 4);
-      h.writeUInt16LE(20, 6);
-      h.writeUInt32LE(e.crc >>> 0, 16);
-      h.writeUInt32LE(e.size, 20);
-      h.writeUInt32LE(e.size, 24);
-      h.writeUInt16LE(n.length, 28);
-      h.writeUInt32LE(e.offset, 42);
-      write(Buffer.concat([h, n]));
-    }
-    const eocd = Buffer.alloc(22);
-    eocd.writeUInt32LE(0x06054b50, 0);
-    eocd.writeUInt16LE(entries.length, 8);
-    eocd.writeUInt16LE(entries.length, 10);
-    eocd.writeUInt32LE(pos - cdStart, 12);
-    eocd.writeUInt32LE(cdStart, 16);
-    write(eocd);
-    if (pos >= 2 ** 32) throw new GlmError('E_TORCH_WRITE', 'checkpoints of 4 GiB or more need ZIP64, which this writer does not produce');
-    fs.fsyncSync(fd);
-  } catch (e) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
+      h.writeUInt32LE(crc >>> 0, 14);
+      h.writeUInt32LE(size, 18);
+      h.writeUInt32LE(size, 22);
+      h.writeUInt16LE(n.length, 26);
+      return Buffer.concat([h, n]);
+    };
+    const addWhole = (name: string, data: Buffer): void => {
+      const crc = crc32(data);
+      entries.push({ name, crc, size: data.length, offset: out.position });
+      write(local(name, data.length, crc));
+      write(data);
+    };
+      addWhole(`${archive}/data.pkl`, p.bytes());
+      addWhole(`${archive}/byteorder`, Buffer.from('little'));
+      list.forEach(([, t], key) => {
+        const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+        const crc = crc32(bytes);
+        const name = `${archive}/data/${key}`;
+        entries.push({ name, crc, size: bytes.length, offset: out.position });
+        write(local(name, bytes.length, crc));
+        for (let o = 0; o < bytes.length; o += 1 << 24) write(bytes.subarray(o, Math.min(bytes.length, o + (1 << 24))));
+      });
+      addWhole(`${archive}/version`, Buffer.from('3\n'));
+      const cdStart = out.position;
+      for (const e of entries) {
+        const n = Buffer.from(e.name, 'utf8');
+        const h = Buffer.alloc(46);
+        h.writeUInt32LE(0x02014b50, 0);
+        h.writeUInt16LE(20, 4);
+        h.writeUInt16LE(20, 6);
+        h.writeUInt32LE(e.crc >>> 0, 16);
+        h.writeUInt32LE(e.size, 20);
+        h.writeUInt32LE(e.size, 24);
+        h.writeUInt16LE(n.length, 28);
+        h.writeUInt32LE(e.offset, 42);
+        write(Buffer.concat([h, n]));
+      }
+      const eocd = Buffer.alloc(22);
+      eocd.writeUInt32LE(0x06054b50, 0);
+      eocd.writeUInt16LE(entries.length, 8);
+      eocd.writeUInt16LE(entries.length, 10);
+      eocd.writeUInt32LE(out.position - cdStart, 12);
+      eocd.writeUInt32LE(cdStart, 16);
+      write(eocd);
+      if (out.position >= 2 ** 32) throw new GlmError('E_TORCH_WRITE', 'checkpoints of 4 GiB or more need ZIP64, which this writer does not produce');
+  });
 }

@@ -4,20 +4,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import type { Backend } from '../backend/backend.js';
+import { GlmError } from '../io/errors.js';
 import { referenceBackend, tryNative, nativeUnavailableReason } from '../backend/index.js';
 
-/** The repository root: the nearest ancestor of this file holding package.json. */
-export function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('package.json not found above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-  return dir;
-}
+export { repoRoot } from '../util/repo-root.js';
+import { repoRoot } from '../util/repo-root.js';
 
 /** ../shared/golden relative to the repository root (as in CI). */
 export function goldenDir(...parts: string[]): string {
@@ -37,21 +30,7 @@ export function testBackends(): Backend[] {
   return [referenceBackend, nb];
 }
 
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length mismatch ${a.length} vs ${b.length}`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!);
-    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
-  }
-  return m;
-}
-
-export function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
-  return m;
-}
+export { maxAbs, maxAbsDiff } from '../util/compare.js';
 
 /** Deterministic uniform [-1, 1) floats. */
 export function randomArray(n: number, seed: number, scaleBy = 1): Float32Array {
@@ -64,4 +43,14 @@ export function randomArray(n: number, seed: number, scaleBy = 1): Float32Array 
     out[i] = ((s / 4294967296) * 2 - 1) * scaleBy;
   }
   return out;
+}
+
+/** Asserts that fn throws a GlmError with this code (and a message matching pattern). */
+export function expectGlmError(fn: () => unknown, code: string, pattern?: RegExp): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof GlmError, `expected GlmError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    if (pattern) assert.match(e.message, pattern);
+    return true;
+  });
 }

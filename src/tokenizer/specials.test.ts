@@ -10,17 +10,9 @@ import { padVocabSize } from './glm-tokenizer.js';
 import { GlmError } from '../io/errors.js';
 import { repoRoot } from '../testing/helpers.js';
 import type { SpecialTokenIdMap } from './types.js';
+import { expectGlmError as expectCode } from '../testing/helpers.js';
 
 const SP_MODEL = (): string => path.join(repoRoot(), 'test-fixtures', 'sentencepiece', 'zh-unigram.model');
-
-function expectCode(fn: () => unknown, code: string, pattern?: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof GlmError, `expected GlmError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (pattern) assert.match(e.message, pattern);
-    return true;
-  });
-}
 
 test('BERT families (glm-base/large/doc/410m/515m, bert-base-uncased): spec §3.2 column 1', () => {
   for (const name of ['bert-base-uncased', 'glm-base', 'glm-large', 'glm-doc', 'glm-410m', 'glm-515m']) {

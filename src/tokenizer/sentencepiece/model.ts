@@ -9,6 +9,7 @@ import { GlmError } from '../../io/errors.js';
 import type { TextModel } from '../text-model.js';
 import { parseSentencePieceModel, PieceType, type SpModelProto } from './proto.js';
 import { SpNormalizer } from './normalizer.js';
+import { BinaryHeap } from '../../util/heap.js';
 
 const UNK_PENALTY = 10.0;
 const SPACE = '\u2581';
@@ -173,35 +174,9 @@ export class SentencePieceModel implements TextModel {
     }
     for (let i = 0; i + 1 < sym.length; i++) sym[i]!.next = i + 1;
     interface Pair { left: number; right: number; score: number; size: number }
-    const heap: Pair[] = [];
     // Max-heap on score; on equal scores the leftmost pair first.
-    const better = (a: Pair, b: Pair): boolean => a.score > b.score || (a.score === b.score && a.left < b.left);
-    const push = (p: Pair): void => {
-      heap.push(p);
-      for (let i = heap.length - 1; i > 0; ) {
-        const up = (i - 1) >> 1;
-        if (!better(heap[i]!, heap[up]!)) break;
-        [heap[i], heap[up]] = [heap[up]!, heap[i]!];
-        i = up;
-      }
-    };
-    const pop = (): Pair => {
-      const top = heap[0]!;
-      const last = heap.pop()!;
-      if (heap.length) {
-        heap[0] = last;
-        for (let i = 0; ; ) {
-          const l = 2 * i + 1, r = l + 1;
-          let m = i;
-          if (l < heap.length && better(heap[l]!, heap[m]!)) m = l;
-          if (r < heap.length && better(heap[r]!, heap[m]!)) m = r;
-          if (m === i) break;
-          [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-          i = m;
-        }
-      }
-      return top;
-    };
+    const heap = new BinaryHeap<Pair>((a, b) => a.score > b.score || (a.score === b.score && a.left < b.left));
+    const push = (p: Pair): void => heap.push(p);
     const rev = new Map<string, [string, string]>();
     const maybeAdd = (left: number, right: number): void => {
       if (left < 0 || right < 0 || sym[left]!.freeze || sym[right]!.freeze) return;
@@ -212,8 +187,8 @@ export class SentencePieceModel implements TextModel {
       if (this.proto.pieces[id]!.type === PieceType.UNUSED) rev.set(piece, [sym[left]!.piece, sym[right]!.piece]);
     };
     for (let i = 1; i < sym.length; i++) maybeAdd(i - 1, i);
-    while (heap.length) {
-      const top = pop();
+    while (heap.size) {
+      const top = heap.pop()!;
       const L = sym[top.left]!, R = sym[top.right]!;
       if (L.piece === '' || R.piece === '' || L.piece.length + R.piece.length !== top.size) continue;
       L.piece += R.piece;

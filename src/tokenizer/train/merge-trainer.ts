@@ -5,6 +5,7 @@
  * words containing the merged pair are touched). Ties go to the lexicographically smallest pair, so
  * training is deterministic.
  */
+import { BinaryHeap } from '../../util/heap.js';
 
 export interface MergeResult {
   /** Merges in order, as [left, right]. */
@@ -71,7 +72,6 @@ export function trainMerges(
   });
 
   // Max-heap of [count, key] with lazy invalidation (an entry is stale when its count changed).
-  const heap: [number, number][] = [];
   const cmpStr = (ka: number, kb: number): number => {
     const a1 = symStr[Math.floor(ka / SHIFT)]!, b1 = symStr[Math.floor(kb / SHIFT)]!;
     if (a1 !== b1) return a1 < b1 ? -1 : 1;
@@ -79,37 +79,13 @@ export function trainMerges(
     return a2 < b2 ? -1 : a2 > b2 ? 1 : 0;
   };
   const better = (x: [number, number], y: [number, number]): boolean => x[0] > y[0] || (x[0] === y[0] && cmpStr(x[1], y[1]) < 0);
-  const push = (e: [number, number]): void => {
-    heap.push(e);
-    for (let i = heap.length - 1; i > 0; ) {
-      const up = (i - 1) >> 1;
-      if (!better(heap[i]!, heap[up]!)) break;
-      [heap[i], heap[up]] = [heap[up]!, heap[i]!];
-      i = up;
-    }
-  };
-  const pop = (): [number, number] => {
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length) {
-      heap[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < heap.length && better(heap[l]!, heap[m]!)) m = l;
-        if (r < heap.length && better(heap[r]!, heap[m]!)) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-        i = m;
-      }
-    }
-    return top;
-  };
+  const heap = new BinaryHeap<[number, number]>(better);
+  const push = (e: [number, number]): void => heap.push(e);
   for (const [k, c] of pairCount) if (c > 0) push([c, k]);
 
   const merges: [string, string][] = [];
-  while (merges.length < maxMerges && heap.length) {
-    const [c, k] = pop();
+  while (merges.length < maxMerges && heap.size) {
+    const [c, k] = heap.pop()!;
     if (pairCount.get(k) !== c) continue; // stale
     if (c < minCount) break;
     const a = Math.floor(k / SHIFT), b = k % SHIFT;

@@ -10,6 +10,7 @@ import { trainMerges } from './merge-trainer.js';
 import { loadTokenizer } from '../load.js';
 import { GlmError } from '../../io/errors.js';
 import { repoRoot } from '../../testing/helpers.js';
+import { expectGlmError as expectCode } from '../../testing/helpers.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'glm-toktrain-'));
 const hasSpm = spawnSync('spm_train', ['--help']).error === undefined;
@@ -32,15 +33,6 @@ function corpus(): string {
 
 const dataFile = path.join(tmp, 'corpus.txt');
 fs.writeFileSync(dataFile, corpus());
-
-function expectCode(fn: () => unknown, code: string, pattern?: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof GlmError, `expected GlmError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (pattern) assert.match(e.message, pattern);
-    return true;
-  });
-}
 
 test('merge trainer: most frequent pair first, ties broken by string, counts updated incrementally', () => {
   const words = new Map([['hug', 10], ['pug', 5], ['pun', 12], ['bun', 4], ['hugs', 5]]);
