@@ -26,7 +26,7 @@ export type { GlmTokenizer, SpecialTokenIdMap } from './tokenizer/types.js';
 
 // training
 export { AdamW, clipCoefficient, clipGradients, gradNorm, type AdamWOptions } from './train/optimizer.js';
-export { trainStep, accumulateGradients, type TrainBatch } from './train/step.js';
+export { trainStep, accumulateGradients, maskedLmLoss, lossRows, type TrainBatch } from './train/step.js';
 export { train, evaluate } from './train/trainer.js';
 export { runPretrain } from './train/pretrain-run.js';
 
@@ -35,3 +35,4 @@ export * as data from './data/index.js';
 export * as generate from './generate/index.js';
 export * as metrics from './eval/metrics/index.js';
 export * as tasks from './finetune/tasks/index.js';
+export * as finetune from './finetune/index.js';
