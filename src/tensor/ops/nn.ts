@@ -62,6 +62,18 @@ export function gelu(x: Tensor, kind: GeluKind): Tensor {
  * gelu(x·Wᵀ + b): the MLP's first layer with the bias add and GELU fused after the GEMM.
  * x [..., in], W [out, in], b [out] → [..., out]. Keeps the pre-activation for backward.
  */
+/**
+ * Gradient of linearGelu's pre-activation, needed only inside its backward: one buffer reused
+ * by every call (backward closures run one at a time). A fresh [rows, 4H] array per call is
+ * untouched memory that the kernel then faults in page by page (measured on the GLM-Base train
+ * step: geluBackward 26 ms per call on fresh buffers, 7.7 ms on a reused one).
+ */
+let preGradScratch = new Float32Array(0);
+function preGradBuffer(n: number): Float32Array {
+  if (preGradScratch.length < n) preGradScratch = new Float32Array(n);
+  return preGradScratch.subarray(0, n).fill(0);
+}
+
 export function linearGelu(x: Tensor, weight: Tensor, bias: Tensor, kind: GeluKind): Tensor {
   const inF = weight.shape[1]!, outF = weight.shape[0]!;
   if (x.shape[x.ndim - 1] !== inF) throw new Error(`linearGelu: input ${shapeStr(x.shape)} does not match weight ${shapeStr(weight.shape)}`);
@@ -72,7 +84,7 @@ export function linearGelu(x: Tensor, weight: Tensor, bias: Tensor, kind: GeluKi
   const y = allocOutput(rows * outF);
   be.biasGelu(pre, bias.f32, rows, outF, y, kind);
   return opResult(y, [...x.shape.slice(0, -1), outF], 'linearGelu', [x, weight, bias], (g) => {
-    const dPre = new Float32Array(rows * outF);
+    const dPre = preGradBuffer(rows * outF);
     be.geluBackward(pre, g, dPre, kind);
     gemmBackward(false, true, rows, outF, inF, x.f32, weight.f32, dPre, x.requiresGrad ? x.grad! : null, weight.requiresGrad ? weight.grad! : null);
     if (bias.requiresGrad) be.sumRows(dPre, rows, outF, bias.grad!, true);
