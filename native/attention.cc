@@ -319,8 +319,14 @@ void backwardPair(const Attn& t, int64_t b, int64_t h, float* dP, float* Pd, flo
   forSegments(t, b, [&](int64_t i0, int64_t i1, int64_t kmax) {
     const int64_t rows = i1 - i0;
     if (!t.probs.present) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(kmax), int(D), t.scale, Q + i0 * t.ldq, int(t.ldq), Kp, int(t.ldk), 0.0f,
-                  Pr + i0 * K, int(K));
+      // The same product as the forward's (direct loops for few rows), so the recomputed
+      // probabilities equal the forward's to the bit.
+      if (rows <= kDirectRows) {
+        scoresDirect(Q + i0 * t.ldq, t.ldq, Kp, t.ldk, rows, kmax, D, t.scale, Pr + i0 * K, K);
+      } else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(kmax), int(D), t.scale, Q + i0 * t.ldq, int(t.ldq), Kp, int(t.ldk), 0.0f,
+                    Pr + i0 * K, int(K));
+      }
 #pragma omp parallel for schedule(static) if (rowsParallel)
       for (int64_t i = i0; i < i1; i++) {
         const int64_t lim = t.mode == kMaskSep ? sepLimit(t, b, i) : kmax;
