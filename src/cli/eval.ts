@@ -8,7 +8,7 @@ import { Option, type Command } from 'commander';
 import { runEval, type EvalRunOptions } from '../finetune/evaluate.js';
 import { evalTable, progressPrinter } from '../finetune/report.js';
 import type { Split } from '../finetune/tasks/index.js';
-import { num } from './finetune.js';
+import { num } from './flags.js';
 
 interface Flags {
   model: string; task: string; split: Split; zeroShot?: boolean; pattern?: string; tokenizer?: string; dataDir?: string; limit?: number; batch?: number;

@@ -4,24 +4,13 @@
  * Progress and the per-epoch table go to stderr; the result JSON to stdout.
  */
 import { Option, type Command } from 'commander';
-import { GlmError } from '../io/errors.js';
 import { runFinetune, type FinetuneRunOptions } from '../finetune/run.js';
 import { finetuneTable } from '../finetune/report.js';
 import type { FinetuneMode } from '../finetune/model-dir.js';
 import type { ChoiceLoss } from '../finetune/ops.js';
 import type { HeadVariant, PoolToken } from '../finetune/classifier.js';
+import { num } from './flags.js';
 
-/** A numeric flag parser with a clear error. */
-export function num(flag: string, o: { int?: boolean; min?: number; max?: number } = {}) {
-  return (raw: string): number => {
-    const v = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(v) || (o.int && !Number.isInteger(v)) || (o.min !== undefined && v < o.min) || (o.max !== undefined && v > o.max)) {
-      const range = o.min !== undefined && o.max !== undefined ? ` in [${o.min}, ${o.max}]` : o.min !== undefined ? ` ≥ ${o.min}` : '';
-      throw new GlmError('E_CLI_OPTION', `${flag} must be ${o.int ? 'an integer' : 'a number'}${range}, got ${JSON.stringify(raw)}`);
-    }
-    return v;
-  };
-}
 
 interface Flags {
   model: string; task: string; mode?: FinetuneMode; pattern?: string; tokenizer?: string; dataDir?: string; out: string;

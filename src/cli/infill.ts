@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { GlmError } from '../io/errors.js';
+import { num } from './flags.js';
 import { loadModel } from '../io/checkpoint.js';
 import { readSafetensorsHeader } from '../io/safetensors.js';
 import type { GLMModel } from '../model/glm.js';
@@ -42,16 +43,6 @@ export interface InfillCommandOptions {
   json?: boolean;
 }
 
-function num(flag: string, o: { int?: boolean; min?: number; max?: number } = {}) {
-  return (raw: string): number => {
-    const v = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(v) || (o.int && !Number.isInteger(v)) || (o.min !== undefined && v < o.min) || (o.max !== undefined && v > o.max)) {
-      const range = o.min !== undefined && o.max !== undefined ? ` in [${o.min}, ${o.max}]` : o.min !== undefined ? ` ≥ ${o.min}` : '';
-      throw new GlmError('E_CLI_OPTION', `${flag} must be ${o.int ? 'an integer' : 'a number'}${range}, got ${JSON.stringify(raw)}`);
-    }
-    return v;
-  };
-}
 
 /** "1,20,3,2" (prompts separated by ";") → id lists. */
 export function parseIdLists(raw: string): number[][] {

@@ -1,24 +1,13 @@
 /** `glm pretrain`: flag parsing and the final report (the work is in src/train/pretrain-run.ts). */
 import { Option, type Command } from 'commander';
 import { GlmError } from '../io/errors.js';
+import { num, prob } from './flags.js';
 import { runPretrain, type PretrainRunOptions } from '../train/pretrain-run.js';
 import type { DecayStyle } from '../train/schedule.js';
 import type { DocSplit } from '../data/corpus.js';
 import { formatBytes } from '../train/memory-estimate.js';
 import { formatDuration } from '../train/progress.js';
 
-function num(flag: string, opts: { int?: boolean; min?: number; max?: number } = {}) {
-  return (raw: string): number => {
-    const v = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(v) || (opts.int && !Number.isInteger(v)) || (opts.min !== undefined && v < opts.min) || (opts.max !== undefined && v > opts.max)) {
-      const what = opts.int ? 'an integer' : 'a number';
-      const range = opts.min !== undefined && opts.max !== undefined ? ` in [${opts.min}, ${opts.max}]` : opts.min !== undefined ? ` ≥ ${opts.min}` : '';
-      throw new GlmError('E_CLI_OPTION', `${flag} must be ${what}${range}, got ${JSON.stringify(raw)}`);
-    }
-    return v;
-  };
-}
-const prob = (flag: string): ((raw: string) => number) => num(flag, { min: 0, max: 1 });
 
 interface Flags {
   config: string; data?: string[]; docSplit: DocSplit; tokenizer?: string; cacheDir?: string; out: string;

@@ -8,7 +8,7 @@ import { loadFinetuned } from '../finetune/model-dir.js';
 import { openTokenizer } from '../finetune/setup.js';
 import { scoreTextChoices } from '../finetune/score-text.js';
 import { table } from '../finetune/report.js';
-import { num } from './finetune.js';
+import { num } from './flags.js';
 
 interface Flags { model: string; choices: string; tokenizer?: string; eop: boolean; firstMask?: boolean; rawChoices?: boolean; lengthPenalty?: number; separator: string }
 
