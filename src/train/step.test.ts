@@ -50,6 +50,8 @@ for (const be of testBackends()) {
     const picked = new Float32Array(rows.length * V);
     rows.forEach((r, n) => picked.set(full.f32.subarray(r * V, (r + 1) * V), n * V));
     assert.ok(maxAbsDiff(part.f32, picked) <= 1e-6 * maxAbs(picked));
+    // Positions outside [0, B·S) are refused, naming the row.
+    assert.throws(() => noGrad(() => model.forward(b.input, { logitRows: Int32Array.of(0, b.lossMask.length) })), /row 40 outside \[0, 40\)/);
 
     for (const smoothing of [0, 0.1]) {
       const run = (masked: boolean): { loss: number; grad: Float32Array } => {
