@@ -114,9 +114,32 @@ if (parts.has('infill-prose')) {
   write('infill-prose.json', { ...meta, task: 'infill-prose (test split)', examples: ex.length, glm: r.metrics, trigram: { bleu: trigramBleu, note: 'trigram fill of each blank with its gold number of words' } });
 }
 
+/**
+ * The task to fine-tune on. Spam trains on every 4th message of its training split (1,216 of
+ * 4,863; the split is ordered by message group, so a prefix would be all ham), written as a task
+ * file with the spam task's own pattern and its full validation and test splits: the fine-tuning
+ * budget of 2 CPU cores. GLM and the bag-of-words baselines see the same examples.
+ */
+function taskFor(name) {
+  const task = resolveTask(name);
+  if (name !== 'spam' || Q) return { ref: name, task };
+  const dir = path.join(work, 'spam-subset');
+  fs.mkdirSync(dir, { recursive: true });
+  const rows = (split, keep) => task.load(split).filter((_, i) => keep(i)).map((e) => JSON.stringify({ ...e.fields, label: e.label })).join('\n') + '\n';
+  const files = { train: path.join(dir, 'train.jsonl'), validation: path.join(dir, 'validation.jsonl'), test: path.join(dir, 'test.jsonl') };
+  fs.writeFileSync(files.train, rows('train', (i) => i % 4 === 0));
+  fs.writeFileSync(files.validation, rows('validation', () => true));
+  fs.writeFileSync(files.test, rows('test', () => true));
+  const spec = { name: 'spam-subset', labels: ['ham', 'spam'], textFields: ['subject', 'text'], files,
+    pattern: { template: 'Subject: {subject}. {text} This message is [MASK].', verbalizer: { ham: ' normal', spam: ' spam' } } };
+  const ref = path.join(dir, 'task.json');
+  fs.writeFileSync(ref, JSON.stringify(spec, null, 2));
+  return { ref, task: resolveTask(ref) };
+}
+
 for (const name of ['sentiment', 'spam']) {
   if (!parts.has(name)) continue;
-  const task = resolveTask(name);
+  const { ref, task } = taskFor(name);
   const lim = (n) => (Q ? { limit: n } : {});
   const text = (e) => Object.values(e.fields).join(' ');
   const train = task.load('train', lim(200)).map((e) => ({ text: text(e), label: e.label }));
@@ -134,7 +157,7 @@ for (const name of ['sentiment', 'spam']) {
     if (!best || acc > best.acc) best = { l2, acc, m };
   }
   const res = {
-    ...meta, task: name, splits: { train: train.length, validation: valid.length, test: test.length },
+    ...meta, task: name, taskUsed: ref === name ? name : 'spam-subset: every 4th message of the spam training split; full spam validation and test splits', splits: { train: train.length, validation: valid.length, test: test.length },
     baselines: {
       majorityClass: { label: maj, ...cls(test.map(() => maj)) },
       naiveBayes: { features: 'binary unigrams + bigrams', alpha: 1, ...cls(test.map((e) => nb.predict(e.text))) },
@@ -144,14 +167,14 @@ for (const name of ['sentiment', 'spam']) {
   };
   log(`${name}: majority ${res.baselines.majorityClass.accuracy.toFixed(3)}, NB ${res.baselines.naiveBayes.accuracy.toFixed(3)}, LR ${res.baselines.logisticRegression.accuracy.toFixed(3)}`);
   const evalLim = Q ? { limit: 100 } : {};
-  const zs = await runEval({ model: a.model, task: name, split: 'test', zeroShot: true, ...evalLim });
+  const zs = await runEval({ model: a.model, task: ref, split: 'test', zeroShot: true, ...evalLim });
   res.glm.zeroShotCloze = { pattern: task.defaultPvp, ...zs.metrics };
-  const ft = { epochs: Q ? 1 : name === 'spam' ? 3 : 8, lr: 1e-4, batch: 16, maxSeqLength: name === 'spam' ? 128 : 64, seed: 1234 };
+  const ft = { epochs: Q ? 1 : 3, lr: 1e-4, batch: 16, maxSeqLength: name === 'spam' ? 128 : 64, seed: 1234, trainExamples: train.length };
   for (const mode of ['cloze', 'classifier']) {
     const out = path.join(work, `${name}-${mode}`);
     const t0 = performance.now();
-    await runFinetune({ model: a.model, task: name, mode, out, epochs: ft.epochs, lr: ft.lr, batch: ft.batch, maxSeqLength: ft.maxSeqLength, seed: ft.seed, ...(Q ? { limitTrain: 200, limitEval: 50 } : {}) });
-    const ev = await runEval({ model: out, task: name, split: 'test', ...evalLim });
+    await runFinetune({ model: a.model, task: ref, mode, out, epochs: ft.epochs, lr: ft.lr, batch: ft.batch, maxSeqLength: ft.maxSeqLength, seed: ft.seed, ...(Q ? { limitTrain: 200, limitEval: 50 } : {}) });
+    const ev = await runEval({ model: out, task: ref, split: 'test', ...evalLim });
     res.glm[mode === 'cloze' ? 'fineTunedCloze' : 'fineTunedClassifierHead'] = { ...ft, ...ev.metrics, trainSeconds: (performance.now() - t0) / 1000 };
     log(`${name} ${mode}: ${JSON.stringify(ev.metrics)}`);
   }

@@ -17,6 +17,7 @@ export { ParamStore, glmParamSpecs } from './model/params.js';
 export { DecodeCache } from './model/cache.js';
 export type { ModelInput, MaskInput } from './model/inputs.js';
 export { loadModel, saveModel, loadWeights, readConfig } from './io/checkpoint.js';
+export { defaultModelDir, DEFAULT_MODEL_NAME } from './io/default-model.js';
 export { SafetensorsReader, readAll as readSafetensors, writeSafetensors, readSafetensorsHeader } from './io/safetensors.js';
 export { GlmError, isGlmError } from './io/errors.js';
 

@@ -3,6 +3,7 @@
  * (pretrained: zero-shot cloze / generation; fine-tuned: as finetune.json says) and prints a
  * readable table on stderr and the JSON result on stdout.
  */
+import { defaultModelDir } from '../io/default-model.js';
 import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import { runEval, type EvalRunOptions } from '../finetune/evaluate.js';
@@ -20,7 +21,7 @@ export function register(program: Command): void {
   program
     .command('eval')
     .description('evaluate a model on a task split: accuracy / macro-F1 (cloze or classifier head), ROUGE (beam search), infilling BLEU')
-    .requiredOption('--model <dir>', 'model folder (pretrained or fine-tuned)')
+    .option('--model <dir>', 'model folder, pretrained or fine-tuned (default: the shipped English GLM, models/glm-en-small)')
     .requiredOption('--task <name|file>', 'built-in task or task file')
     .addOption(new Option('--split <split>', 'which split').choices(['train', 'validation', 'test']).default('test'))
     .option('--zero-shot', 'score the cloze pattern with the weights as they are, ignoring a fine-tuned head or mode')
@@ -42,6 +43,7 @@ export function register(program: Command): void {
     .option('--predictions <file>', 'write per-example outputs as JSON Lines')
     .option('--no-progress', 'no progress line')
     .action(async (f: Flags) => {
+      f.model ??= defaultModelDir();
       const o: EvalRunOptions = { model: f.model, task: f.task, split: f.split, includeEop: f.eop, onProgress: progressPrinter('evaluating', f.progress) };
       const opt = <K extends keyof EvalRunOptions>(k: K, v: EvalRunOptions[K] | undefined): void => {
         if (v !== undefined) o[k] = v;

@@ -2,6 +2,7 @@
  * `glm score --model DIR "text with [MASK]" --choices a,b,c`: how likely each answer is for the
  * blank, all answers scored in one forward pass. Table on stderr, JSON on stdout.
  */
+import { defaultModelDir } from '../io/default-model.js';
 import { type Command } from 'commander';
 import { GlmError } from '../io/errors.js';
 import { loadFinetuned } from '../finetune/model-dir.js';
@@ -17,7 +18,7 @@ export function register(program: Command): void {
     .command('score')
     .description('score answers for the blank of a text: log p(answer + [eop] | text), every answer in one forward pass')
     .argument('<text>', 'text with a [MASK] (the last one is the blank)')
-    .requiredOption('--model <dir>', 'model folder')
+    .option('--model <dir>', 'model folder (default: the shipped English GLM, models/glm-en-small)')
     .requiredOption('--choices <list>', 'answers, comma-separated (see --separator); a leading space is added unless --raw-choices')
     .option('--separator <s>', 'separator of --choices', ',')
     .option('--tokenizer <name|dir>', 'tokenizer (default: the model folder\'s)')
@@ -26,6 +27,7 @@ export function register(program: Command): void {
     .option('--raw-choices', 'tokenise the choices exactly as written (no leading space)')
     .option('--length-penalty <x>', 'rank by log p / len^x', num('--length-penalty'))
     .action((text: string, f: Flags) => {
+      f.model ??= defaultModelDir();
       const choices = f.choices.split(f.separator).map((c) => c.trim()).filter((c) => c !== '');
       if (choices.length === 0) throw new GlmError('E_CLI_OPTION', `--choices: no answers in ${JSON.stringify(f.choices)}`);
       const { model } = loadFinetuned(f.model);

@@ -6,6 +6,7 @@
  * way), and refuses anything that does not fit: a missing tensor, a shape that disagrees with
  * config.json, an unexpected tensor. It never falls back to random weights.
  */
+import { defaultModelDir } from './default-model.js';
 import fs from 'node:fs';
 import { writeFileStreamAtomic } from './atomic-write.js';
 import path from 'node:path';
@@ -87,7 +88,8 @@ export function loadWeights(model: GLMModel, file: string, opts: LoadOptions = {
 }
 
 /** Loads `dir` (config.json + model.safetensors; any other layout hf.ts reads is dispatched to loadCheckpoint). */
-export function loadModel(dir: string, opts: LoadOptions = {}): { model: GLMModel; report: LoadReport } {
+/** Loads a model folder; with no folder, the shipped English GLM (models/glm-en-small). */
+export function loadModel(dir: string = defaultModelDir(), opts: LoadOptions = {}): { model: GLMModel; report: LoadReport } {
   const file = path.join(dir, 'model.safetensors');
   if (!fs.existsSync(file) && hasOtherWeights(dir)) {
     // Other layouts (pytorch_model.bin, sharded *.index.json, mp_rank_00_model_states.pt): hf.ts.

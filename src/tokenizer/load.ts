@@ -3,6 +3,7 @@
  * by `glm tokenizer train` / `glm convert` (glm_tokenizer.json), and hub-layout folders
  * (tokenizer_config.json naming a GLM*Tokenizer class, with its vocabulary files).
  */
+import { defaultModelDir } from '../io/default-model.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { GlmError } from '../io/errors.js';
@@ -257,7 +258,7 @@ function loadHubDir(dir: string, opts: LoadTokenizerOptions): LoadedTokenizer | 
  * Loads a GLM tokenizer: a built-in name (see BUILTIN_TOKENIZERS), a folder with glm_tokenizer.json
  * (written by `glm tokenizer train` and `glm convert`), or a hub-layout folder.
  */
-export function loadTokenizer(nameOrDir: string, opts: LoadTokenizerOptions = {}): LoadedTokenizer {
+export function loadTokenizer(nameOrDir: string = defaultModelDir(), opts: LoadTokenizerOptions = {}): LoadedTokenizer {
   let isDir = false;
   try {
     isDir = fs.statSync(nameOrDir).isDirectory();
