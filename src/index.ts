@@ -18,7 +18,7 @@ export { DecodeCache } from './model/cache.js';
 export type { ModelInput, MaskInput } from './model/inputs.js';
 export { loadModel, saveModel, loadWeights, readConfig } from './io/checkpoint.js';
 export { SafetensorsReader, readAll as readSafetensors, writeSafetensors, readSafetensorsHeader } from './io/safetensors.js';
-export { GlmError, isGlmError } from './io/errors.js';
+export { GlmError, isGlmError } from './util/errors.js';
 
 // tokenizers
 export { loadTokenizer, BUILTIN_TOKENIZERS } from './tokenizer/load.js';
@@ -34,5 +34,5 @@ export { runPretrain } from './train/pretrain-run.js';
 export * as data from './data/index.js';
 export * as generate from './generate/index.js';
 export * as metrics from './eval/metrics/index.js';
-export * as tasks from './finetune/tasks/index.js';
+export * as tasks from './tasks/index.js';
 export * as finetune from './finetune/index.js';

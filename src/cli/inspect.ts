@@ -11,6 +11,7 @@ import { configToJSON, parameterCount, type GLMConfig } from '../model/config.js
 import { glmParamSpecs } from '../model/params.js';
 import { hasTokenizerFiles, loadTokenizer } from '../tokenizer/load.js';
 import type { SpecialTokenIdMap } from '../tokenizer/types.js';
+import type { Command } from 'commander';
 
 export interface MemoryEstimate {
   /** float32 weights: 4 bytes per parameter. */
@@ -137,4 +138,17 @@ export function formatInspect(r: InspectResult): string {
   for (const n of r.memory.notes) lines.push(`             ${n}`);
   lines.push('config.json  ' + JSON.stringify(c));
   return lines.join('\n') + '\n';
+}
+
+export function register(program: Command): void {
+  program
+    .command('inspect')
+    .description('describe a checkpoint (any layout glm-ts reads) without loading its weights')
+    .argument('<path>', 'checkpoint folder or file')
+    .option('--json', 'print JSON instead of text')
+    .option('--allow-global <names...>', 'pickle globals to record as inert data (never called)')
+    .action((p: string, o: { json?: boolean; allowGlobal?: string[] }) => {
+      const r = inspectCheckpoint(p, o.allowGlobal ? { inertGlobals: o.allowGlobal } : {});
+      process.stdout.write(o.json ? JSON.stringify(r) + '\n' : formatInspect(r));
+    });
 }

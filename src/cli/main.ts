@@ -4,7 +4,7 @@
  * Errors from bad input (GlmError) print one clear line and exit with status 2.
  */
 import { Command, Option } from 'commander';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import { setBackend, type BackendName } from '../backend/index.js';
 import { registerCommands } from './commands.js';
 

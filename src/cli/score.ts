@@ -3,7 +3,7 @@
  * blank, all answers scored in one forward pass. Table on stderr, JSON on stdout.
  */
 import { type Command } from 'commander';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import { loadFinetuned } from '../finetune/model-dir.js';
 import { openTokenizer } from '../finetune/setup.js';
 import { scoreTextChoices } from '../finetune/score-text.js';

@@ -5,7 +5,7 @@
  *
  * A row is model-agnostic data; batching turns rows into a ModelInput with a `sep` mask.
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { ModelInput } from '../model/inputs.js';
 
 /** The command-token ids the layouts need. `mask` is [gMASK] for models with task masks, else [MASK]. */

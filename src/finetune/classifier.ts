@@ -12,7 +12,7 @@
  * with the model under the hub's key names: dense.weight [H, H], dense.bias [H],
  * out_proj.weight [L, H], out_proj.bias [L].
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { GLMModel } from '../model/glm.js';
 import type { ModelInput } from '../model/inputs.js';
 import { ParamStore, type ParamSpec } from '../model/params.js';
@@ -21,7 +21,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { linear } from '../tensor/ops/linalg.js';
 import { crossEntropy, dropout } from '../tensor/ops/nn.js';
 import type { GenerationTokens } from '../generate/tokens.js';
-import type { EncodedClassifier } from './tasks/encode.js';
+import type { EncodedClassifier } from '../tasks/encode.js';
 import { gatherRows, tanh } from './ops.js';
 
 export type HeadVariant = 'orig' | 'hub';

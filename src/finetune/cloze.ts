@@ -19,7 +19,7 @@ import { add, scale } from '../tensor/ops/elementwise.js';
 import { concat } from '../tensor/ops/shape.js';
 import { buildChoiceLayout, candidateLogProbs, type ScoreItem } from '../generate/score.js';
 import type { GenerationTokens } from '../generate/tokens.js';
-import type { EncodedCloze } from './tasks/encode.js';
+import type { EncodedCloze } from '../tasks/encode.js';
 import type { ClozeScorer } from '../eval/runners.js';
 import { choiceLoss, gatherFlat, scaleBy, type ChoiceLoss } from './ops.js';
 

@@ -13,7 +13,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import { loadModel, writeFileAtomic } from '../io/checkpoint.js';
 import { SafetensorsReader, readSafetensorsHeader, writeSafetensors, type SafetensorsTensorInput } from '../io/safetensors.js';
 import { configToJSON } from '../model/config.js';

@@ -4,7 +4,7 @@
  * answer scores per example (spec §5.1). Each is a forward/backward pair on the autograd tape.
  */
 import { Tensor, opResult } from '../tensor/tensor.js';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 
 /** Rows of a tensor viewed as [R, C]; lives with the shape ops (the LM head uses it too). */
 export { gatherRows } from '../tensor/ops/shape.js';

@@ -14,8 +14,8 @@ import type { GlmTokenizer } from '../tokenizer/types.js';
 import type { TrainBatch } from '../train/step.js';
 import { infill, type InfillOptions } from '../generate/index.js';
 import type { GenerationTokens } from '../generate/tokens.js';
-import type { EncodedSeq2Seq } from './tasks/encode.js';
-import { GlmError } from '../io/errors.js';
+import type { EncodedSeq2Seq } from '../tasks/encode.js';
+import { GlmError } from '../util/errors.js';
 
 /** GLM's label smoothing for seq2seq fine-tuning (spec §5.3). */
 export const SEQ2SEQ_LABEL_SMOOTHING = 0.1;

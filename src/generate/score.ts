@@ -9,7 +9,7 @@
  * `buildChoiceLayout` + `candidateLogProbs` are differentiable (cloze fine-tuning, spec §5.1);
  * `scoreCandidates` is the inference shortcut.
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { GLMConfig } from '../model/config.js';
 import type { GLMModel } from '../model/glm.js';
 import type { ModelInput } from '../model/inputs.js';

@@ -8,7 +8,7 @@
  * different blanks, decode together and give the numbers each would give alone (up to float
  * reassociation). When every column is valid the cheaper `sep` mask is used instead.
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { DecodeCache } from '../model/cache.js';
 import type { GLMModel } from '../model/glm.js';
 import type { MaskInput } from '../model/inputs.js';

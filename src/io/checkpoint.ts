@@ -7,9 +7,9 @@
  * config.json, an unexpected tensor. It never falls back to random weights.
  */
 import fs from 'node:fs';
-import { writeFileStreamAtomic } from './atomic-write.js';
+import { writeFileStreamAtomic } from '../util/atomic-write.js';
 import path from 'node:path';
-import { GlmError } from './errors.js';
+import { GlmError } from '../util/errors.js';
 import { SafetensorsReader, writeSafetensors, type SafetensorsTensorInput } from './safetensors.js';
 import { type GLMConfig, configToJSON, parseConfig } from '../model/config.js';
 import { GLMModel } from '../model/glm.js';

@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GlmError } from './errors.js';
+import { GlmError } from '../util/errors.js';
 import { SafetensorsSource, ShardedSource, TorchSource, type TensorSource } from './tensor-source.js';
 import { MEGATRON_INERT_GLOBALS } from './torch.js';
 import { PyInert, type PyValue } from './pickle.js';

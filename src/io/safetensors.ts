@@ -16,7 +16,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as nodePath from 'node:path';
-import { GlmError } from './errors.js';
+import { GlmError } from '../util/errors.js';
 
 // ---------------------------------------------------------------------------
 // dtypes

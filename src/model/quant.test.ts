@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withBackend } from '../backend/index.js';
 import { loadModel } from '../io/checkpoint.js';
-import { isGlmError } from '../io/errors.js';
+import { isGlmError } from '../util/errors.js';
 import { noGrad, Tensor } from '../tensor/tensor.js';
 import type { GLMModel } from './glm.js';
 import type { ModelInput } from './inputs.js';

@@ -18,7 +18,7 @@
  */
 import { backend } from '../backend/index.js';
 import { type GeluKind, type QuantData, type QuantFormat, QUANT_BF16, QUANT_INT8, quantDataLength } from '../backend/backend.js';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import { Tensor, shapeStr } from '../tensor/tensor.js';
 import { allocOutput } from '../tensor/ops/arena.js';
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import type { Backend } from '../backend/backend.js';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import { referenceBackend, tryNative, nativeUnavailableReason } from '../backend/index.js';
 
 export { repoRoot } from '../util/repo-root.js';

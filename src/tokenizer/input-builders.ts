@@ -11,7 +11,7 @@
  * Builders work on ids and a SpecialTokenIdMap so that they serve any family (and symbolic tests).
  * Positions: row 0 = position, row 1 = block position (spec §2.1).
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { ModelInput } from '../model/inputs.js';
 import type { GlmTokenizer, InputLayout, SpecialTokenIdMap } from './types.js';
 

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import { CommandTokenizer } from './glm-tokenizer.js';
 import { HfTextModel, bertTokenizerJson, byteLevelBpeTokenizerJson } from './hf-model.js';
 import { SentencePieceModel } from './sentencepiece/model.js';

@@ -16,7 +16,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import { writeFileAtomic } from '../io/checkpoint.js';
 import { SafetensorsReader, writeSafetensors } from '../io/safetensors.js';
 import { configToJSON, parseConfig, type GLMConfig } from '../model/config.js';

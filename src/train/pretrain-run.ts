@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import { saveModel } from '../io/checkpoint.js';
 import { GLMModel } from '../model/glm.js';
 import { type GLMConfig, PRESETS, makeConfig, parseConfig, parameterCount } from '../model/config.js';

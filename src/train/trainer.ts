@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import { writeFileAtomic } from '../io/checkpoint.js';
 import type { GLMModel } from '../model/glm.js';
 import { noGrad } from '../tensor/tensor.js';

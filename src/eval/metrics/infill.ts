@@ -6,7 +6,7 @@
  * Masking follows `BlankLMDataset`: choose ⌊n·r⌋ of the n whitespace words uniformly without
  * replacement, and merge runs of consecutive masked words into a single [MASK].
  */
-import { GlmError } from '../../io/errors.js';
+import { GlmError } from '../../util/errors.js';
 import type { Rng } from '../../util/rng.js';
 import { corpusBleu, type BleuOptions, type BleuResult } from './bleu.js';
 
