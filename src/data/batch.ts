@@ -3,8 +3,18 @@
  * tokens, targets, loss mask and both position rows; padding sits after `sep`, so real tokens
  * never attend to it, and it has loss 0.
  */
-import type { TrainBatch } from '../train/step.js';
+import type { ModelInput } from '../model/inputs.js';
 import type { BlockExample } from './blocks.js';
+
+/** One training batch: the model input and, aligned with its ids, the targets and loss weights. */
+export interface TrainBatch {
+  input: ModelInput;
+  /** [B·S], aligned with input ids (no shift, spec §1.4). */
+  targets: Int32Array;
+  /** [B·S], 1 where the token is trained on. */
+  lossMask: Float32Array;
+}
+
 
 export interface PaddedBatch extends TrainBatch {
   /** Number of loss-mask tokens (Σ lossMask). */

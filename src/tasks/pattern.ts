@@ -13,35 +13,10 @@
  * Leading spaces matter: each segment is tokenised on its own, as the original code does.
  */
 import { GlmError } from '../util/errors.js';
-import type { TaskExample } from './types.js';
+import type { MultiTokenLoss, PatternParts, Segment, Pvp, TaskExample } from './types.js';
 
-/** A piece of pattern text, or the mask. */
-export type Segment = { readonly text: string; readonly shortenable?: boolean } | { readonly mask: true };
+export type { MultiTokenLoss, PatternParts, Pvp, Segment } from './types.js';
 
-export interface PatternParts {
-  readonly a: readonly Segment[];
-  readonly b?: readonly Segment[];
-}
-
-/** Losses for multi-token answers (spec §5.1). */
-export type MultiTokenLoss = 'cross_entropy' | 'generative' | 'mix' | 'hinge';
-
-export interface Pvp {
-  /** Pattern id within its task ('0', '1', …). */
-  readonly id: string;
-  /** One-line rendering of the pattern, for logs and docs. */
-  readonly description: string;
-  /** The segments of the cloze question for this example. */
-  parts(ex: TaskExample): PatternParts;
-  /** The answer strings to score, in label order (label tasks) or candidate order. */
-  answers(ex: TaskExample): string[];
-  /** Index into answers(ex) of the gold answer; undefined when the example has no label. */
-  gold(ex: TaskExample): number | undefined;
-  /** Multi-token score = Σ log p / len^lengthPenalty (WSC uses 1). Default 0. */
-  readonly lengthPenalty?: number;
-  /** Loss over candidates for multi-token answers. Default 'cross_entropy'. */
-  readonly loss?: MultiTokenLoss;
-}
 
 export const MASK: Segment = { mask: true };
 

@@ -3,7 +3,6 @@
  * evaluation runners. A task turns a data source into examples; a pattern–verbalizer pair (PVP)
  * turns an example into a cloze question and the answers to score (./pattern.ts).
  */
-import type { Pvp } from './pattern.js';
 
 /** One labelled (or unlabelled) example of a classification or multiple-choice task. */
 export interface TaskExample {
@@ -95,3 +94,34 @@ export interface InfillTask extends TaskBase {
 }
 
 export type Task = ClozeTask | Seq2SeqTask | InfillTask;
+
+// Pattern–verbalizer pairs (built in ./pattern.ts; the types live here so that the two files do not
+// import each other).
+
+/** A piece of pattern text, or the mask. */
+export type Segment = { readonly text: string; readonly shortenable?: boolean } | { readonly mask: true };
+
+export interface PatternParts {
+  readonly a: readonly Segment[];
+  readonly b?: readonly Segment[];
+}
+
+/** Losses for multi-token answers (spec §5.1). */
+export type MultiTokenLoss = 'cross_entropy' | 'generative' | 'mix' | 'hinge';
+
+export interface Pvp {
+  /** Pattern id within its task ('0', '1', …). */
+  readonly id: string;
+  /** One-line rendering of the pattern, for logs and docs. */
+  readonly description: string;
+  /** The segments of the cloze question for this example. */
+  parts(ex: TaskExample): PatternParts;
+  /** The answer strings to score, in label order (label tasks) or candidate order. */
+  answers(ex: TaskExample): string[];
+  /** Index into answers(ex) of the gold answer; undefined when the example has no label. */
+  gold(ex: TaskExample): number | undefined;
+  /** Multi-token score = Σ log p / len^lengthPenalty (WSC uses 1). Default 0. */
+  readonly lengthPenalty?: number;
+  /** Loss over candidates for multi-token answers. Default 'cross_entropy'. */
+  readonly loss?: MultiTokenLoss;
+}

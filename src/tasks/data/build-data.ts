@@ -21,7 +21,7 @@ import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../../util/rng.js';
-import { maskWords } from '../../eval/metrics/infill.js';
+import { maskWords } from '../mask-words.js';
 
 export const TRANSLATION_SHA256 = '62f59c3cdca9786e4f7adf9002f9f5729a684adcb4667e58e448dec9b5a46c7f';
 export const INFILL_RATIOS = [0.1, 0.2, 0.3, 0.4, 0.5] as const;
