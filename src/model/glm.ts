@@ -25,6 +25,7 @@ import { Arena, backwardSentinel, withArena } from '../tensor/ops/arena.js';
 import { type GLMConfig, parameterCount } from './config.js';
 import { ParamStore, glmParamSpecs } from './params.js';
 import { type ModelInput, validateInput } from './inputs.js';
+import { lastMaskColumns, splitPositions } from './rows.js';
 import { DecodeCache } from './cache.js';
 import { type QuantKind, type QuantizedMatrix, quantLinear, quantLinearGelu, quantizeMatrix, quantizedBytes } from './quant.js';
 
@@ -181,11 +182,7 @@ export class GLMModel {
 
   private embed(input: ModelInput): Tensor {
     const { batch: B, seqLen: S } = input;
-    const pos = new Int32Array(B * S), block = new Int32Array(B * S);
-    for (let b = 0; b < B; b++) {
-      pos.set(input.positionIds.subarray(b * 2 * S, b * 2 * S + S), b * S);
-      block.set(input.positionIds.subarray(b * 2 * S + S, (b + 1) * 2 * S), b * S);
-    }
+    const { positions: pos, blockPositions: block } = splitPositions(input);
     const ids = new Tensor(input.inputIds, [B, S]);
     const tables = [this.wordEmbeddings, this.positionEmbeddings];
     const idx = [ids, new Tensor(pos, [B, S])];
@@ -194,14 +191,6 @@ export class GLMModel {
       idx.push(new Tensor(block, [B, S]));
     }
     return embeddingSum(tables, idx);
-  }
-
-  /** The last S columns of an explicit mask [B, 1, S, K], as [B, S, S]. */
-  private static squareMask(mask: Float32Array, B: number, S: number, K: number): Float32Array {
-    if (K === S) return mask;
-    const out = new Float32Array(B * S * S);
-    for (let r = 0; r < B * S; r++) out.set(mask.subarray(r * K + K - S, (r + 1) * K), r * S);
-    return out;
   }
 
   /**
@@ -216,7 +205,7 @@ export class GLMModel {
     let mask: AttentionMask;
     const m = input.mask;
     if ('sep' in m) mask = { kind: 'sep', sep: m.sep };
-    else if ('attentionMask' in m) mask = { kind: 'explicit', mask: GLMModel.squareMask(m.attentionMask, B, S, m.maskCols) };
+    else if ('attentionMask' in m) mask = { kind: 'explicit', mask: lastMaskColumns(m.attentionMask, B * S, m.maskCols, S) };
     else mask = { kind: 'sep', sep: new Int32Array(B) };
     const pDrop = (p: number): number => (train ? p : 0);
 
@@ -300,9 +289,7 @@ export class GLMModel {
       if ('sep' in m) sepAll = m.sep;
       else if ('attentionMask' in m) {
         maskMode = MASK_EXPLICIT;
-        const K = m.maskCols, T = M + S;
-        explicit = new Float32Array(B * S * T);
-        for (let r = 0; r < B * S; r++) explicit.set(m.attentionMask.subarray(r * K + K - T, (r + 1) * K), r * T);
+        explicit = lastMaskColumns(m.attentionMask, B * S, m.maskCols, M + S);
       }
       // Capacity in steps of 64 positions: a decode step after the prefill does not have to
       // grow (copy) every layer's K/V buffers, only every 64th position (or by doubling) does.
