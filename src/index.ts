@@ -7,7 +7,7 @@ export { matmul, bmm, linear } from './tensor/ops/linalg.js';
 export { add, mul, scale, sum } from './tensor/ops/elementwise.js';
 export { reshape, permute, transpose, slice, concat } from './tensor/ops/shape.js';
 export { embedding, embeddingSum, layerNorm, gelu, linearGelu, softmax, dropout, selfAttention, crossEntropy, setDropoutSeed } from './tensor/ops/nn.js';
-export { backend, setBackend, withBackend, tryNative, referenceBackend, type BackendName } from './backend/index.js';
+export { backend, setBackend, withBackend, tryNative, referenceBackend, backendNames, BACKENDS, type BackendName, type BackendEntry } from './backend/index.js';
 export type { Backend } from './backend/backend.js';
 
 // model and checkpoints

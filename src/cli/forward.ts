@@ -13,7 +13,7 @@ import { explicitMaskFromShape, type ModelInput } from '../model/inputs.js';
 import { backward } from '../tensor/tensor.js';
 import { crossEntropy } from '../tensor/ops/nn.js';
 import { Option, type Command } from 'commander';
-import { setBackend, type BackendName } from '../backend/index.js';
+import { backendNames, setBackend, type BackendName } from '../backend/index.js';
 
 export interface ForwardCommandOptions {
   model: string;
@@ -86,7 +86,7 @@ export function register(program: Command): void {
     .requiredOption('--input <file>', 'input_ids [B,S], position_ids [B,2,S], sep [B] or attention_mask [B,1,S,K]; optional targets, loss_mask')
     .requiredOption('--output <file>', 'output safetensors: logits [B,S,V], loss, grad.<param>')
     .option('--grads', 'also write the gradient of the loss for every parameter')
-    .addOption(new Option('--backend <name>', 'compute backend').choices(['native', 'reference']))
+    .addOption(new Option('--backend <name>', 'compute backend').choices(backendNames()))
     .action((o: { model: string; input: string; output: string; grads?: boolean; backend?: BackendName }) => {
       if (o.backend) setBackend(o.backend);
       const r = runForward(o);
