@@ -23,7 +23,7 @@ import { linear } from '../tensor/ops/linalg.js';
 import { crossEntropy, dropout } from '../tensor/ops/nn.js';
 import type { GenerationTokens } from '../generate/tokens.js';
 import type { EncodedClassifier } from '../tasks/encode.js';
-import { gatherRows, tanh } from './ops.js';
+import { gatherRows, tanh } from '../tensor/ops/scoring.js';
 
 export type HeadVariant = 'orig' | 'hub';
 export type PoolToken = 'cls' | 'start' | 'pad';

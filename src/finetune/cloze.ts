@@ -22,7 +22,7 @@ import { buildChoiceLayout, candidateLogProbs, type ScoreItem } from '../generat
 import type { GenerationTokens } from '../generate/tokens.js';
 import type { EncodedCloze } from '../tasks/encode.js';
 import type { ClozeScorer } from '../eval/runners.js';
-import { choiceLoss, gatherFlat, scaleBy, type ChoiceLoss } from './ops.js';
+import { choiceLoss, gatherFlat, scaleBy, type ChoiceLoss } from '../tensor/ops/scoring.js';
 
 export interface ClozeScoringOptions {
   /** Multi-token scores are divided by len^lengthPenalty (len counts eop). Default 0. */

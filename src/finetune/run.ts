@@ -21,7 +21,7 @@ import { loadFinetuned, saveFinetuned, type FinetuneInfo, type FinetuneMode } fr
 import { evaluateClassifierModel, evaluateClozeModel, evaluateSummaries, rougeF } from './evaluate.js';
 import { checkSeq2SeqLengths, defaultMaxSeqLength, defaultSeq2SeqLengths, loadSplit, openTokenizer, tokensOf } from './setup.js';
 import { resolveTask } from './task-file.js';
-import type { ChoiceLoss } from './ops.js';
+import type { ChoiceLoss } from '../tensor/ops/scoring.js';
 
 export interface FinetuneRunOptions {
   /** Model folder to start from (a `glm pretrain` model, or a fine-tuned one). */

@@ -1,13 +1,13 @@
 /**
- * The few differentiable ops fine-tuning needs beyond src/tensor/ops: picking rows or single
+ * Differentiable ops for scoring answers (fine-tuning and choice scoring): picking rows or single
  * values out of a tensor, tanh (the classifier head), and the losses over a variable number of
  * answer scores per example (spec §5.1). Each is a forward/backward pair on the autograd tape.
  */
-import { Tensor, opResult } from '../tensor/tensor.js';
-import { GlmError } from '../util/errors.js';
+import { Tensor, opResult } from '../tensor.js';
+import { GlmError } from '../../util/errors.js';
 
 /** Rows of a tensor viewed as [R, C]; lives with the shape ops (the LM head uses it too). */
-export { gatherRows } from '../tensor/ops/shape.js';
+export { gatherRows } from './shape.js';
 
 /** Single values of the flat x: out[n] = x.flat[index[n]] → [N]. (Verbalizer logits at [sop].) */
 export function gatherFlat(x: Tensor, index: Int32Array): Tensor {

@@ -5,9 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Tensor, backward } from '../tensor/tensor.js';
-import { randomArray } from '../testing/helpers.js';
-import { choiceLoss, gatherFlat, gatherRows, scaleBy, tanh, type ChoiceLoss } from './ops.js';
+import { Tensor, backward } from '../tensor.js';
+import { randomArray } from '../../testing/helpers.js';
+import { choiceLoss, gatherFlat, gatherRows, scaleBy, tanh, type ChoiceLoss } from './scoring.js';
 
 /** L = Σ f(x)·w; compares dL/dx with central differences at every coordinate (float64 math where it matters). */
 function gradCheck(label: string, x: Tensor, f: (x: Tensor) => Tensor): void {
