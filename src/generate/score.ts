@@ -14,8 +14,8 @@ import type { GLMConfig } from '../model/config.js';
 import type { GLMModel } from '../model/glm.js';
 import type { ModelInput } from '../model/inputs.js';
 import { explicitMask, packRows } from '../model/rows.js';
-import { backend } from '../backend/index.js';
-import { Tensor, noGrad, opResult } from '../tensor/tensor.js';
+import { Tensor, noGrad } from '../tensor/tensor.js';
+import { groupedLogProbs } from '../tensor/ops/scoring.js';
 import type { GenerationTokens } from './tokens.js';
 
 export interface ScoreItem {
@@ -124,31 +124,7 @@ export function buildChoiceLayout(cfg: GLMConfig, items: readonly ScoreItem[], t
  * [numCandidates]. `perToken`, if given, receives each scored row's log-probability.
  */
 export function candidateLogProbs(logits: Tensor, layout: ChoiceLayout, perToken?: Float32Array): Tensor {
-  const V = logits.shape[logits.ndim - 1]!;
-  const R = layout.rows.length;
-  const compact = new Float32Array(R * V);
-  const src = logits.f32;
-  for (let r = 0; r < R; r++) compact.set(src.subarray(layout.rows[r]! * V, (layout.rows[r]! + 1) * V), r * V);
-  const be = backend();
-  const nll = new Float32Array(R), lse = new Float32Array(R);
-  be.crossEntropy(compact, layout.targets, R, V, 0, nll, lse);
-  const out = new Float32Array(layout.numCandidates);
-  for (let r = 0; r < R; r++) {
-    out[layout.candidateOf[r]!] = out[layout.candidateOf[r]!]! - nll[r]!;
-    if (perToken) perToken[r] = -nll[r]!;
-  }
-  return opResult(out, [layout.numCandidates], 'candidateLogProbs', [logits], (g) => {
-    // d(−NLL_r)/dlogits = onehot − softmax: crossEntropyBackward with coef −g.
-    const coef = new Float32Array(R);
-    for (let r = 0; r < R; r++) coef[r] = -g[layout.candidateOf[r]!]!;
-    const d = new Float32Array(R * V);
-    be.crossEntropyBackward(compact, layout.targets, lse, coef, R, V, 0, d, false);
-    const grad = logits.grad!;
-    for (let r = 0; r < R; r++) {
-      const base = layout.rows[r]! * V;
-      for (let v = 0; v < V; v++) grad[base + v] = grad[base + v]! + d[r * V + v]!;
-    }
-  });
+  return groupedLogProbs(logits, layout.rows, layout.targets, layout.candidateOf, layout.numCandidates, perToken, 'candidateLogProbs');
 }
 
 export interface CandidateScore {

@@ -5,6 +5,7 @@
  */
 import { Tensor, opResult } from '../tensor.js';
 import { GlmError } from '../../util/errors.js';
+import { backend } from '../../backend/index.js';
 
 /** Rows of a tensor viewed as [R, C]; lives with the shape ops (the LM head uses it too). */
 export { gatherRows } from './shape.js';
@@ -96,5 +97,38 @@ export function choiceLoss(scores: Tensor, groups: readonly (readonly number[])[
     const gs = scores.grad!;
     const k = g[0]! / E;
     for (let i = 0; i < s.length; i++) gs[i] = gs[i]! + dscore[i]! * k;
+  });
+}
+
+/**
+ * Σ log_softmax(logits)[row, target] over each group's rows: [numGroups] (differentiable).
+ * `rows` index the rows of logits viewed as [·, V]; `groupOf[r]` is the group of rows[r].
+ * `perToken`, if given, receives each row's log-probability.
+ */
+export function groupedLogProbs(logits: Tensor, rows: Int32Array, targets: Int32Array, groupOf: Int32Array, numGroups: number, perToken?: Float32Array, name = 'groupedLogProbs'): Tensor {
+  const V = logits.shape[logits.ndim - 1]!;
+  const R = rows.length;
+  const compact = new Float32Array(R * V);
+  const src = logits.f32;
+  for (let r = 0; r < R; r++) compact.set(src.subarray(rows[r]! * V, (rows[r]! + 1) * V), r * V);
+  const be = backend();
+  const nll = new Float32Array(R), lse = new Float32Array(R);
+  be.crossEntropy(compact, targets, R, V, 0, nll, lse);
+  const out = new Float32Array(numGroups);
+  for (let r = 0; r < R; r++) {
+    out[groupOf[r]!] = out[groupOf[r]!]! - nll[r]!;
+    if (perToken) perToken[r] = -nll[r]!;
+  }
+  return opResult(out, [numGroups], name, [logits], (g) => {
+    // d(−NLL_r)/dlogits = onehot − softmax: crossEntropyBackward with coef −g.
+    const coef = new Float32Array(R);
+    for (let r = 0; r < R; r++) coef[r] = -g[groupOf[r]!]!;
+    const d = new Float32Array(R * V);
+    be.crossEntropyBackward(compact, targets, lse, coef, R, V, 0, d, false);
+    const grad = logits.grad!;
+    for (let r = 0; r < R; r++) {
+      const base = rows[r]! * V;
+      for (let v = 0; v < V; v++) grad[base + v] = grad[base + v]! + d[r * V + v]!;
+    }
   });
 }
