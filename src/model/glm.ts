@@ -26,7 +26,7 @@ import { ParamStore, glmParamSpecs } from './params.js';
 import { type ModelInput, validateInput } from './inputs.js';
 import { lastMaskColumns, splitPositions } from './rows.js';
 import { DecodeCache } from './cache.js';
-import { type QuantKind, type QuantizedMatrix, quantLinear, quantLinearGelu, quantizeMatrix, quantizedBytes } from './quant.js';
+import { type QuantKind, type QuantizedMatrix, quantLinear, quantLinearGelu, quantizeMatrix, quantizedBytes } from '../tensor/ops/quant.js';
 
 interface LayerParams {
   ln1w: Tensor; ln1b: Tensor;

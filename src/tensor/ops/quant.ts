@@ -12,15 +12,15 @@
  * The float32 parameters are kept (training and checkpoints use them); the copies are a
  * snapshot, so call GLMModel.quantize() again after the weights change.
  *
- * Accuracy (measured by src/model/quant.test.ts): int8 rounds each weight to within half a step
+ * Accuracy (measured by src/model/quant.test.ts, on GLMModel.quantize()): int8 rounds each weight to within half a step
  * of its row's max |w| / 127, bf16 to a relative 2^-9; the test bounds the resulting logit
  * differences and checks that greedy choices and cloze rankings do not change.
  */
-import { backend } from '../backend/index.js';
-import { type GeluKind, type QuantData, type QuantFormat, QUANT_BF16, QUANT_INT8, quantDataLength } from '../backend/backend.js';
-import { GlmError } from '../util/errors.js';
-import { Tensor, shapeStr } from '../tensor/tensor.js';
-import { allocOutput } from '../tensor/ops/arena.js';
+import { backend } from '../../backend/index.js';
+import { type GeluKind, type QuantData, type QuantFormat, QUANT_BF16, QUANT_INT8, quantDataLength } from '../../backend/backend.js';
+import { GlmError } from '../../util/errors.js';
+import { Tensor, shapeStr } from '../tensor.js';
+import { allocOutput } from './arena.js';
 
 export type QuantKind = 'bf16' | 'int8';
 export const QUANT_KINDS: readonly QuantKind[] = ['bf16', 'int8'];
