@@ -9,6 +9,7 @@
  */
 import { GlmError } from '../util/errors.js';
 import type { MaskInput, ModelInput } from './inputs.js';
+import { sepSees } from '../backend/backend.js';
 
 export interface GlmRow {
   readonly ids: ArrayLike<number>;
@@ -94,8 +95,8 @@ export function blankRow(partA: ArrayLike<number>, partB: ArrayLike<number>, mas
   return { ids, positions, blockPositions, sep: A, ...extra };
 }
 
-/** The sep rule (spec §2.3): query i sees key j iff j ≤ i or j < sep. */
-export const sepSees = (i: number, j: number, sep: number): boolean => j <= i || j < sep;
+/** The sep rule (spec §2.3): query i sees key j iff j ≤ i or j < sep (defined with the kernels' contract). */
+export { sepSees };
 
 /**
  * A [B, 1, S, S] mask: within row b's first `lengths[b]` slots, entry (i, j) is `sees(b, i, j)`
