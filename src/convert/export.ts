@@ -9,10 +9,9 @@
  * config exactly as loading does (missing, unexpected, shape, dtype).
  */
 import fs from 'node:fs';
-import { writeFileStreamAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic, writeFileStreamAtomic } from '../util/atomic-write.js';
 import path from 'node:path';
 import { GlmError } from '../util/errors.js';
-import { writeFileAtomic } from '../io/checkpoint.js';
 import { f32ToBf16Bits, f32ToF16Bits } from '../io/safetensors.js';
 import { KNOWN_EXTRA_PREFIXES, inferConfig, locateCheckpoint, modelKey, openTensorSource, readConfigFile, type CheckpointFormat, type LoadCheckpointOptions } from '../io/hf.js';
 import { configToJSON, parameterCount, type GLMConfig } from '../model/config.js';

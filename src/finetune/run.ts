@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { GlmError } from '../util/errors.js';
-import { writeFileAtomic } from '../io/checkpoint.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import type { GlmTokenizer } from '../tokenizer/types.js';
 import { crossEntropy } from '../tensor/ops/nn.js';
 import {

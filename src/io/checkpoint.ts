@@ -7,7 +7,7 @@
  * config.json, an unexpected tensor. It never falls back to random weights.
  */
 import fs from 'node:fs';
-import { writeFileStreamAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import path from 'node:path';
 import { GlmError } from '../util/errors.js';
 import { writeSafetensors, type SafetensorsTensorInput } from './safetensors.js';
@@ -69,9 +69,4 @@ export function saveModel(model: GLMModel, dir: string, metadata: Record<string,
   for (const [name, t] of model.params.entries()) tensors.set(name, { dtype: 'F32', shape: t.shape, data: t.f32 });
   writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { format: 'pt', ...metadata });
   writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(configToJSON(model.config), null, 2) + '\n');
-}
-
-/** Writes a file through a temporary name, fsync and rename, so a crash leaves the old one intact. */
-export function writeFileAtomic(file: string, content: string | Uint8Array): void {
-  writeFileStreamAtomic(file, (out) => out.write(typeof content === 'string' ? Buffer.from(content, 'utf8') : content));
 }

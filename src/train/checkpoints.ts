@@ -17,7 +17,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { GlmError } from '../util/errors.js';
-import { writeFileAtomic } from '../io/checkpoint.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { SafetensorsReader, writeSafetensors } from '../io/safetensors.js';
 import { configToJSON, type GLMConfig } from '../model/config.js';
 import { readConfigFile } from '../io/hf.js';

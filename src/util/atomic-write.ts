@@ -40,3 +40,8 @@ export function writeFileStreamAtomic<T>(file: string, fill: (out: SequentialWri
   fs.renameSync(tmp, file);
   return result;
 }
+
+/** Writes a file through a temporary name, fsync and rename, so a crash leaves the old one intact. */
+export function writeFileAtomic(file: string, content: string | Uint8Array): void {
+  writeFileStreamAtomic(file, (out) => out.write(typeof content === 'string' ? Buffer.from(content, 'utf8') : content));
+}
