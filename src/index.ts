@@ -7,7 +7,7 @@ export { matmul, bmm, linear } from './tensor/ops/linalg.js';
 export { add, mul, scale, sum } from './tensor/ops/elementwise.js';
 export { reshape, permute, transpose, slice, concat } from './tensor/ops/shape.js';
 export { embedding, embeddingSum, layerNorm, gelu, linearGelu, softmax, dropout, selfAttention, crossEntropy, setDropoutSeed } from './tensor/ops/nn.js';
-export { backend, setBackend, withBackend, tryNative, referenceBackend, type BackendName } from './backend/index.js';
+export { backend, setBackend, withBackend, tryNative, referenceBackend, backendNames, BACKENDS, type BackendName, type BackendEntry } from './backend/index.js';
 export type { Backend } from './backend/backend.js';
 
 // model and checkpoints
@@ -19,7 +19,7 @@ export type { ModelInput, MaskInput } from './model/inputs.js';
 export { loadModel, saveModel, loadWeights, readConfig } from './io/checkpoint.js';
 export { defaultModelDir, DEFAULT_MODEL_NAME } from './io/default-model.js';
 export { SafetensorsReader, readAll as readSafetensors, writeSafetensors, readSafetensorsHeader } from './io/safetensors.js';
-export { GlmError, isGlmError } from './io/errors.js';
+export { GlmError, isGlmError } from './util/errors.js';
 
 // tokenizers
 export { loadTokenizer, BUILTIN_TOKENIZERS } from './tokenizer/load.js';
@@ -35,5 +35,5 @@ export { runPretrain } from './train/pretrain-run.js';
 export * as data from './data/index.js';
 export * as generate from './generate/index.js';
 export * as metrics from './eval/metrics/index.js';
-export * as tasks from './finetune/tasks/index.js';
+export * as tasks from './tasks/index.js';
 export * as finetune from './finetune/index.js';

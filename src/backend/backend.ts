@@ -293,3 +293,9 @@ export function dropoutHash(seed: number, index: number): number {
 export function dropoutKeep(seed: number, index: number, p: number): boolean {
   return dropoutHash(seed, index) >= Math.floor(p * 4294967296);
 }
+
+/**
+ * The sep rule of MASK_SEP (spec §2.3), counted over the new chunk: query i sees key j iff j ≤ i
+ * or j < sep. Cached memory columns in front of the chunk are always visible.
+ */
+export const sepSees = (i: number, j: number, sep: number): boolean => j <= i || j < sep;

@@ -3,6 +3,7 @@
  * distributions and layout; the draws differ since the generators differ).
  */
 import type { ModelInput } from '../model/inputs.js';
+import { blankRow, packRows } from '../model/rows.js';
 import { Rng } from '../util/rng.js';
 
 /** Special token ids used by torch_glm_bench.py (and the GLM tokenizers' layout). */
@@ -30,31 +31,31 @@ function randint(rng: Rng, lo: number, hi: number): number {
  * and block positions 1..n. The mask is the per-sample sep; the loss covers Part B.
  */
 export function randomBlankBatch(rng: Rng, B: number, S: number, V: number): BlankBatch {
-  const ids = new Int32Array(B * S), pos = new Int32Array(B * 2 * S), sep = new Int32Array(B);
-  const lossMask = new Float32Array(B * S), targets = new Int32Array(B * S);
+  const ids = new Int32Array(B * S);
   for (let i = 0; i < ids.length; i++) ids[i] = randint(rng, FIRST_TOKEN, V);
-  for (let b = 0; b < B; b++) {
+  const rows = Array.from({ length: B }, (_, b) => {
     const s = Math.floor(S * (0.8 + 0.1 * rng.uniform()));
-    sep[b] = s;
-    const p0 = b * 2 * S, p1 = p0 + S, row = b * S;
-    for (let t = 0; t < s; t++) pos[p0 + t] = t;
-    ids[row] = CLS;
+    const rowIds = ids.subarray(b * S, (b + 1) * S), positions = new Int32Array(S), blockPositions = new Int32Array(S);
+    for (let t = 0; t < s; t++) positions[t] = t;
+    rowIds[0] = CLS;
     let i = s;
     while (i < S) {
       const n = Math.min(randint(rng, 2, 6), S - i); // span length + 1 ([sop])
       const mpos = randint(rng, 1, s - 1);
-      ids[row + mpos] = MASK;
-      ids[row + i] = SOP;
+      rowIds[mpos] = MASK;
+      rowIds[i] = SOP;
       for (let k = 0; k < n; k++) {
-        pos[p0 + i + k] = mpos;
-        pos[p1 + i + k] = k + 1;
+        positions[i + k] = mpos;
+        blockPositions[i + k] = k + 1;
       }
       i += n;
     }
-    lossMask.fill(1, row + s, row + S);
-  }
+    return { ids: rowIds, positions, blockPositions, sep: s, lossMask: new Float32Array(S).fill(1, s) };
+  });
+  const { input, lossMask } = packRows(rows);
+  const targets = new Int32Array(B * S);
   for (let i = 0; i < targets.length; i++) targets[i] = randint(rng, FIRST_TOKEN, V);
-  return { input: { batch: B, seqLen: S, inputIds: ids, positionIds: pos, mask: { sep } }, targets, lossMask };
+  return { input, targets, lossMask };
 }
 
 export interface DecodePrompt {
@@ -69,30 +70,20 @@ export interface DecodePrompt {
  * N/2, then [sop] at position maskPos, block position 1; sep = N.
  */
 export function decodePrompt(rng: Rng, B: number, N: number, V: number): DecodePrompt {
-  const S = N + 1, mpos = Math.floor(N / 2);
-  const ids = new Int32Array(B * S), pos = new Int32Array(B * 2 * S);
-  for (let b = 0; b < B; b++) {
-    const row = b * S, p0 = b * 2 * S, p1 = p0 + S;
-    for (let t = 0; t < N; t++) ids[row + t] = randint(rng, FIRST_TOKEN, V);
-    ids[row] = CLS;
-    ids[row + N - 1] = EOS;
-    ids[row + mpos] = MASK;
-    ids[row + N] = SOP;
-    for (let t = 0; t < N; t++) pos[p0 + t] = t;
-    pos[p0 + N] = mpos;
-    pos[p1 + N] = 1;
-  }
-  return { input: { batch: B, seqLen: S, inputIds: ids, positionIds: pos, mask: { sep: new Int32Array(B).fill(N) } }, maskPos: mpos };
+  const mpos = Math.floor(N / 2);
+  const rows = Array.from({ length: B }, () => {
+    const partA = Array.from({ length: N }, () => randint(rng, FIRST_TOKEN, V));
+    partA[0] = CLS;
+    partA[N - 1] = EOS;
+    partA[mpos] = MASK;
+    return blankRow(partA, [SOP], mpos);
+  });
+  return { input: packRows(rows).input, maskPos: mpos };
 }
 
 /** The input of decode step k ≥ 1: the previous tokens [B, 1] at (maskPos, k + 1), sep 0. */
 export function decodeStepInput(tokens: Int32Array, maskPos: number, k: number): ModelInput {
-  const B = tokens.length, pos = new Int32Array(B * 2);
-  for (let b = 0; b < B; b++) {
-    pos[2 * b] = maskPos;
-    pos[2 * b + 1] = k + 1;
-  }
-  return { batch: B, seqLen: 1, inputIds: Int32Array.from(tokens), positionIds: pos, mask: { sep: new Int32Array(B) } };
+  return packRows(Array.from(tokens, (t) => ({ ids: [t], positions: [maskPos], blockPositions: [k + 1], sep: 0 }))).input;
 }
 
 /** Greedy pick per row of logits [B, 1, V] (or the last row of each [B, S, V] block). */

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parameterCount, parseConfig } from '../model/config.js';
+import type { BackendName } from '../backend/registry.js';
 import { USAGE, parseBenchArgs, type BenchOptions, type CaseSpec } from './options.js';
 import { describeExit, jsonLines, machineInfo, planEnv, repoRoot, runChild } from './proc.js';
 import { probeTorch, runTorch, torchThroughput, type TorchProbe } from './torch.js';
@@ -68,7 +69,7 @@ async function run(opts: BenchOptions): Promise<number> {
     log(`SELF-CHECK FAILED${sc.error ? `: ${sc.error}` : ''}; no timings taken`);
     return 1;
   }
-  const backendName = selfcheck['backend'] as 'native' | 'reference';
+  const backendName = selfcheck['backend'] as BackendName;
   log(`self-check passed on ${backendName} (${selfcheck['ms']} ms)`);
   const selfcheckSummary = {
     ok: true,

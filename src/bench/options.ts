@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { PRESETS, parseConfig, configToJSON, type GLMConfig } from '../model/config.js';
-import type { BackendName } from '../backend/index.js';
+import { backendNames, isBackendName, type BackendName } from '../backend/registry.js';
 
 export type CaseName = 'train' | 'forward' | 'decode';
 export const CASES: readonly CaseName[] = ['train', 'forward', 'decode'];
@@ -62,7 +62,7 @@ Runs the glm-ts benchmark cases, each in a fresh Node process, and the PyTorch r
   --context N --gen N    decode context tokens (default 256) and new tokens (default 32)
   --warmup N             untimed iterations first (default 1)
   --iters N              timed iterations; the median is reported (default 3)
-  --backend NAME         native | reference (default: native when it loads, else reference)
+  --backend NAME         ${backendNames().join(' | ')} (default: the first of these that loads)
   --threads N            OPENBLAS_NUM_THREADS (and OMP_NUM_THREADS for glm-ts) on both sides
                          (default 2); PyTorch always runs with --threads 1 (its fastest setting)
   --unset-openblas-env   remove OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for both sides
@@ -122,7 +122,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   if (!cases.length) throw new Error('--case: no case given');
   let backend: BackendName | null = null;
   if (v.backend !== undefined) {
-    if (v.backend !== 'native' && v.backend !== 'reference') throw new Error(`--backend must be native or reference, got '${v.backend}'`);
+    if (!isBackendName(v.backend)) throw new Error(`--backend must be one of ${backendNames().join(', ')}, got '${v.backend}'`);
     backend = v.backend;
   }
   const warmup = posInt('warmup', v.warmup, 1, true);

@@ -25,7 +25,7 @@ import type { Backend, GemmArgs } from '../backend/backend.js';
 import { profiled } from '../backend/profiled.js';
 import { GLMModel } from '../model/glm.js';
 import { parseConfig, type GLMConfig } from '../model/config.js';
-import { parseQuantKind, type QuantKind } from '../model/quant.js';
+import { parseQuantKind, type QuantKind } from '../tensor/ops/quant.js';
 import { backward, noGrad } from '../tensor/tensor.js';
 import { maskedLmLoss } from '../train/step.js';
 import { AdamW, clipCoefficient } from '../train/optimizer.js';

@@ -18,6 +18,7 @@ import { referenceBackend, withBackend, type Backend, type BackendName } from '.
 import { GLMModel } from '../model/glm.js';
 import { makeConfig } from '../model/config.js';
 import type { ModelInput } from '../model/inputs.js';
+import { packRows, splitPositions } from '../model/rows.js';
 import { backward, noGrad } from '../tensor/tensor.js';
 import { crossEntropy } from '../tensor/ops/nn.js';
 import { Rng } from '../util/rng.js';
@@ -106,18 +107,18 @@ function checkShape(selected: Backend | BackendName, sh: SelfCheckShape): SelfCh
   });
   // The same tokens in one full pass on the reference backend.
   const S0 = N + 1, S = S0 + steps;
-  const ids = new Int32Array(B * S), pos = new Int32Array(B * 2 * S);
-  for (let b = 0; b < B; b++) {
-    ids.set(prompt.input.inputIds.subarray(b * S0, (b + 1) * S0), b * S);
-    pos.set(prompt.input.positionIds.subarray(b * 2 * S0, b * 2 * S0 + S0), b * 2 * S);
-    pos.set(prompt.input.positionIds.subarray(b * 2 * S0 + S0, (b + 1) * 2 * S0), b * 2 * S + S);
-    for (let k = 1; k <= steps; k++) {
-      ids[b * S + S0 + k - 1] = fed[k - 1]![b]!;
-      pos[b * 2 * S + S0 + k - 1] = prompt.maskPos;
-      pos[b * 2 * S + S + S0 + k - 1] = k + 1;
-    }
-  }
-  const full = inferPass('reference', { batch: B, seqLen: S, inputIds: ids, positionIds: pos, mask: { sep: new Int32Array(B).fill(N) } });
+  const { positions, blockPositions } = splitPositions(prompt.input);
+  const rows = Array.from({ length: B }, (_, b) => {
+    const at = (a: Int32Array): number[] => Array.from(a.subarray(b * S0, (b + 1) * S0));
+    const gen = fed.map((f, k) => ({ id: f[b]!, block: k + 2 }));
+    return {
+      ids: [...at(prompt.input.inputIds), ...gen.map((g) => g.id)],
+      positions: [...at(positions), ...gen.map(() => prompt.maskPos)],
+      blockPositions: [...at(blockPositions), ...gen.map((g) => g.block)],
+      sep: N,
+    };
+  });
+  const full = inferPass('reference', packRows(rows).input);
   let decodeDiff = 0;
   for (let k = 0; k <= steps; k++) {
     for (let b = 0; b < B; b++) {

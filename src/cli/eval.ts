@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import { runEval, type EvalRunOptions } from '../finetune/evaluate.js';
 import { evalTable, progressPrinter } from '../finetune/report.js';
-import type { Split } from '../finetune/tasks/index.js';
+import type { Split } from '../tasks/index.js';
 import { num } from './flags.js';
 
 interface Flags {

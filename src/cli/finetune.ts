@@ -8,7 +8,7 @@ import { Option, type Command } from 'commander';
 import { runFinetune, type FinetuneRunOptions } from '../finetune/run.js';
 import { finetuneTable } from '../finetune/report.js';
 import type { FinetuneMode } from '../finetune/model-dir.js';
-import type { ChoiceLoss } from '../finetune/ops.js';
+import type { ChoiceLoss } from '../tensor/ops/scoring.js';
 import type { HeadVariant, PoolToken } from '../finetune/classifier.js';
 import { num } from './flags.js';
 

@@ -1,5 +1,5 @@
 /** Numeric flag parsers shared by the commands: a bad value is one clear E_CLI_OPTION error. */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 
 /** Parses a number (an integer with `int`), within [min, max] where given. */
 export function num(flag: string, o: { int?: boolean; min?: number; max?: number } = {}) {

@@ -1,17 +1,19 @@
 /**
- * `glm forward`: one forward (and optionally backward) pass over a batch stored in safetensors,
+ * `glm forward` (flags and the work): one forward (and optionally backward) pass over a batch stored in safetensors,
  * written back as safetensors. The parity command: researchers also use it to dump activations.
  *
  * Input tensors: input_ids [B, S]; position_ids [B, 2, S]; sep [B] or attention_mask [B, 1, S, K];
  * optional targets [B, S] and loss_mask [B, S]. Output: logits [B, S, V]; with targets also loss
  * (Σ CE·loss_mask / Σ loss_mask); with --grads also grad.<param> for every parameter.
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import { SafetensorsReader, writeSafetensors, type SafetensorsTensorInput } from '../io/safetensors.js';
 import { loadModel } from '../io/checkpoint.js';
 import { explicitMaskFromShape, type ModelInput } from '../model/inputs.js';
 import { backward } from '../tensor/tensor.js';
 import { crossEntropy } from '../tensor/ops/nn.js';
+import { Option, type Command } from 'commander';
+import { backendNames, setBackend, type BackendName } from '../backend/index.js';
 
 export interface ForwardCommandOptions {
   model: string;
@@ -74,4 +76,20 @@ export function runForward(opts: ForwardCommandOptions): { loss: number | null; 
   }
   writeSafetensors(opts.output, out, { producer: 'glm-ts forward' });
   return { loss: lossValue, outputs: [...out.keys()] };
+}
+
+export function register(program: Command): void {
+  program
+    .command('forward')
+    .description('run the model on a batch stored in safetensors and write logits (and loss, gradients)')
+    .requiredOption('--model <dir>', 'model folder with config.json and model.safetensors')
+    .requiredOption('--input <file>', 'input_ids [B,S], position_ids [B,2,S], sep [B] or attention_mask [B,1,S,K]; optional targets, loss_mask')
+    .requiredOption('--output <file>', 'output safetensors: logits [B,S,V], loss, grad.<param>')
+    .option('--grads', 'also write the gradient of the loss for every parameter')
+    .addOption(new Option('--backend <name>', 'compute backend').choices(backendNames()))
+    .action((o: { model: string; input: string; output: string; grads?: boolean; backend?: BackendName }) => {
+      if (o.backend) setBackend(o.backend);
+      const r = runForward(o);
+      process.stdout.write(JSON.stringify({ output: o.output, tensors: r.outputs.length, loss: r.loss }) + '\n');
+    });
 }

@@ -15,7 +15,7 @@ import { saveTokenizer } from '../tokenizer/save.js';
 import { infillText } from '../generate/text.js';
 import { infill } from '../generate/infill.js';
 import { specialTokensFromConfig } from '../generate/tokens.js';
-import { tinyModel } from '../generate/test-model.js';
+import { tinyModel } from '../testing/test-model.js';
 import { goldenDir, repoRoot } from '../testing/helpers.js';
 
 const main = path.join(repoRoot(), 'dist', 'cli', 'main.js');

@@ -9,7 +9,7 @@ import { defaultModelDir } from '../io/default-model.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import { num } from './flags.js';
 import { loadModel } from '../io/checkpoint.js';
 import { readSafetensorsHeader } from '../io/safetensors.js';

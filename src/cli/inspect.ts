@@ -11,8 +11,9 @@ import { configToJSON, parameterCount, type GLMConfig } from '../model/config.js
 import { glmParamSpecs } from '../model/params.js';
 import { hasTokenizerFiles, loadTokenizer } from '../tokenizer/load.js';
 import type { SpecialTokenIdMap } from '../tokenizer/types.js';
+import type { Command } from 'commander';
 
-export interface MemoryEstimate {
+export interface CheckpointMemoryNeeds {
   /** float32 weights: 4 bytes per parameter. */
   weights: number;
   /** Inference, batch 1 at max_sequence_length: weights + memory cache + one layer's activations + logits. */
@@ -37,14 +38,14 @@ export interface InspectResult {
   tokenizer: { family: string; source: 'files' | 'guess'; numTokens?: number; paddedVocabSize?: number; special?: SpecialTokenIdMap } | null;
   /** config.json's special_token_ids, when present. */
   configSpecialTokenIds?: Record<string, number | undefined>;
-  memory: MemoryEstimate;
+  memory: CheckpointMemoryNeeds;
 }
 
 /** Largest element count of one Float32Array in Node 20 (V8): glm-ts keeps all weights in one. */
 const MAX_TYPED_ARRAY = 2 ** 32 - 1;
 
 /** Memory glm-ts needs for `cfg` (bytes), batch 1 at the full sequence length. */
-export function estimateMemory(cfg: GLMConfig): MemoryEstimate {
+export function estimateMemory(cfg: GLMConfig): CheckpointMemoryNeeds {
   const P = parameterCount(cfg);
   const S = cfg.max_sequence_length, h = cfg.hidden_size, L = cfg.num_layers, n = cfg.num_attention_heads, V = cfg.vocab_size;
   const f = 4;
@@ -137,4 +138,17 @@ export function formatInspect(r: InspectResult): string {
   for (const n of r.memory.notes) lines.push(`             ${n}`);
   lines.push('config.json  ' + JSON.stringify(c));
   return lines.join('\n') + '\n';
+}
+
+export function register(program: Command): void {
+  program
+    .command('inspect')
+    .description('describe a checkpoint (any layout glm-ts reads) without loading its weights')
+    .argument('<path>', 'checkpoint folder or file')
+    .option('--json', 'print JSON instead of text')
+    .option('--allow-global <names...>', 'pickle globals to record as inert data (never called)')
+    .action((p: string, o: { json?: boolean; allowGlobal?: string[] }) => {
+      const r = inspectCheckpoint(p, o.allowGlobal ? { inertGlobals: o.allowGlobal } : {});
+      process.stdout.write(o.json ? JSON.stringify(r) + '\n' : formatInspect(r));
+    });
 }

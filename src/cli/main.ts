@@ -4,15 +4,15 @@
  * Errors from bad input (GlmError) print one clear line and exit with status 2.
  */
 import { Command, Option } from 'commander';
-import { GlmError } from '../io/errors.js';
-import { setBackend, type BackendName } from '../backend/index.js';
+import { GlmError } from '../util/errors.js';
+import { backendNames, setBackend, type BackendName } from '../backend/index.js';
 import { registerCommands } from './commands.js';
 
 const program = new Command();
 program
   .name('glm')
   .description('GLM (General Language Model, autoregressive blank infilling) in TypeScript')
-  .addOption(new Option('--backend <name>', 'compute backend').choices(['native', 'reference']))
+  .addOption(new Option('--backend <name>', 'compute backend').choices(backendNames()))
   .hook('preAction', (cmd) => {
     const b = cmd.opts()['backend'] as BackendName | undefined;
     if (b) setBackend(b);

@@ -1,6 +1,6 @@
 /** `glm pretrain`: flag parsing and the final report (the work is in src/train/pretrain-run.ts). */
 import { Option, type Command } from 'commander';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import { num, prob } from './flags.js';
 import { runPretrain, type PretrainRunOptions } from '../train/pretrain-run.js';
 import type { DecayStyle } from '../train/schedule.js';

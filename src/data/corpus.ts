@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import crypto from 'node:crypto';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 
 export type CorpusFormat = 'text' | 'jsonl' | 'brown';
 export type DocSplit = 'file' | 'line' | 'blank-line';

@@ -10,7 +10,7 @@ import { BlockSampler } from './sampler.js';
 import { BlockStrategy, spanLengthWeights, type ExampleBatch } from './objectives.js';
 import type { RawSample } from './blocks.js';
 import { chiSquareSf, chiSquareTest, stoppedSumMoments } from './stats.js';
-import { checkBlockExample, syntheticSource, syntheticVocab } from './testing.js';
+import { checkBlockExample, syntheticSource, syntheticVocab } from '../testing/data.js';
 import { padBatch } from './batch.js';
 import { PyRandom } from './pyrandom.js';
 

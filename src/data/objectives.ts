@@ -11,7 +11,7 @@
  * Batch k uses a `PyRandom` seeded with the key words [k] (or [k, seed] for seed ≠ 0): with
  * seed 0 it is exactly the original's `random.Random(count)` for one worker on one rank.
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import { type BlockExample, type RawSample, type Span, makeBlockData, makeMaskedData, sampleSpansInDocument, type MakeBlockOptions } from './blocks.js';
 import { PyRandom } from './pyrandom.js';
 import type { BlockVocab } from './vocab.js';

@@ -4,7 +4,7 @@
  * and resume anywhere: batch `p` always holds samples p·B … p·B + B − 1 with the objective rng
  * of batch p. The validation set is a fixed list of batches from the validation documents.
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import { type PaddedBatch, padBatch } from './batch.js';
 import { BlockStrategy, type ObjectiveMode, type ObjectiveOptions } from './objectives.js';
 import { BlockSampler, type DocumentSource, type SamplerOptions } from './sampler.js';

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { GlmTokenizer } from '../tokenizer/types.js';
 import { type CorpusSpec, corpusDocuments, corpusFingerprint } from './corpus.js';
 import { PyRandom } from './pyrandom.js';

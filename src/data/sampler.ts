@@ -8,7 +8,7 @@
  * numpy `RandomState` as in the original (seed 0 reproduces the original's draws exactly), so
  * resuming a run only needs the sample counter.
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { RawSample } from './blocks.js';
 import { NumpyRandomState, PyRandom, bisectRight } from './pyrandom.js';
 import type { BlockVocab } from './vocab.js';

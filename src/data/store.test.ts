@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isGlmError } from '../io/errors.js';
+import { isGlmError } from '../util/errors.js';
 import { TokenStore, TokenStoreWriter } from './store.js';
 import { brownLineToText, corpusDocuments, resolveCorpus } from './corpus.js';
 import { prepareCorpus, splitDocuments, tokenizerFingerprint } from './prepare.js';
-import { FakeTokenizer } from './testing.js';
+import { FakeTokenizer } from '../testing/data.js';
 import { BlockSampler } from './sampler.js';
 import { blockVocabFromTokenizer } from './vocab.js';
 

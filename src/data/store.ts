@@ -15,7 +15,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { DocumentSource } from './sampler.js';
 
 export const STORE_FORMAT = 'glm-ts-token-store';

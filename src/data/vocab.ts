@@ -2,7 +2,7 @@
  * What the data pipeline needs to know about a vocabulary: the command-token ids of spec §3.2
  * and which ids end a sentence (spec §1.1, §1.6). Built from a GlmTokenizer, or by hand in tests.
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { GlmTokenizer } from '../tokenizer/types.js';
 
 export interface BlockVocab {

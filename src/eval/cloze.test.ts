@@ -9,9 +9,9 @@ import { withBackend } from '../backend/index.js';
 import { makeConfig } from '../model/config.js';
 import { GLMModel } from '../model/glm.js';
 import { testBackends } from '../testing/helpers.js';
-import { encodeCloze } from '../finetune/tasks/encode.js';
-import { templatePvp } from '../finetune/tasks/pattern.js';
-import { ToyTokenizer } from '../finetune/tasks/toy-tokenizer.js';
+import { encodeCloze } from '../tasks/encode.js';
+import { templatePvp } from '../tasks/pattern.js';
+import { ToyTokenizer } from '../testing/toy-tokenizer.js';
 import { scoreClozeAnswers } from './cloze.js';
 import { evaluateCloze } from './runners.js';
 

@@ -11,7 +11,7 @@
  * mask and must agree with it.
  */
 import type { GLMModel } from '../model/glm.js';
-import type { EncodedCloze } from '../finetune/tasks/encode.js';
+import type { EncodedCloze } from '../tasks/encode.js';
 import { noGrad } from '../tensor/tensor.js';
 import { batchRows, type LmRow } from './lm-inputs.js';
 

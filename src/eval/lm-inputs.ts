@@ -5,8 +5,9 @@
  *
  * A row is model-agnostic data; batching turns rows into a ModelInput with a `sep` mask.
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { ModelInput } from '../model/inputs.js';
+import { packRows, type GlmRow } from '../model/rows.js';
 
 /** The command-token ids the layouts need. `mask` is [gMASK] for models with task masks, else [MASK]. */
 export interface LmSpecialTokens {
@@ -17,15 +18,12 @@ export interface LmSpecialTokens {
 }
 
 /** One evaluation row. All arrays have the row's length S. */
-export interface LmRow {
+/** A GlmRow (model/rows.ts) whose targets mark what the LM evaluation scores. */
+export interface LmRow extends GlmRow {
   ids: number[];
-  /** Position ids (row 0 of position_ids). */
   positions: number[];
-  /** Block position ids (row 1 of position_ids). */
   blockPositions: number[];
-  /** Length of Part A. */
-  sep: number;
-  /** The token each position must predict, or −1 where nothing is scored. */
+  /** The token each position must predict, or −1 where nothing is scored (never packed). */
   targets: number[];
 }
 
@@ -99,16 +97,6 @@ export function perplexityWindows(ids: readonly number[], sp: LmSpecialTokens, m
 
 /** Pads rows to a common length (ids with eos, positions 0, no targets) and builds a ModelInput. */
 export function batchRows(rows: readonly LmRow[], padId: number): { input: ModelInput; seqLen: number } {
-  const B = rows.length;
-  const S = Math.max(...rows.map((r) => r.ids.length));
-  const inputIds = new Int32Array(B * S).fill(padId);
-  const positionIds = new Int32Array(B * 2 * S);
-  const sep = new Int32Array(B);
-  rows.forEach((r, b) => {
-    inputIds.set(r.ids, b * S);
-    positionIds.set(r.positions, b * 2 * S);
-    positionIds.set(r.blockPositions, b * 2 * S + S);
-    sep[b] = r.sep;
-  });
-  return { input: { batch: B, seqLen: S, inputIds, positionIds, mask: { sep } }, seqLen: S };
+  const { input } = packRows(rows.map(({ ids, positions, blockPositions, sep }) => ({ ids, positions, blockPositions, sep })), { padId });
+  return { input, seqLen: input.seqLen };
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { withBackend } from '../backend/index.js';
 import { makeConfig } from '../model/config.js';
 import { GLMModel } from '../model/glm.js';
-import { isGlmError } from '../io/errors.js';
+import { isGlmError } from '../util/errors.js';
 import { testBackends } from '../testing/helpers.js';
 import { evaluateLastWord, evaluatePerplexity } from './lm.js';
 import { lastWordRow, perplexityWindows, type LmSpecialTokens } from './lm-inputs.js';

@@ -3,7 +3,7 @@
  * windowed perplexity, computed with one `model.forward` per batch under a `sep` mask
  * (rows laid out by ./lm-inputs.ts). Log-probabilities are taken in float64 from the float32 logits.
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { GLMModel } from '../model/glm.js';
 import { noGrad } from '../tensor/tensor.js';
 import { perplexityFromNll, type PerplexityResult } from './metrics/perplexity.js';

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isGlmError } from '../io/errors.js';
-import { templatePvp } from '../finetune/tasks/pattern.js';
-import { ToyTokenizer } from '../finetune/tasks/toy-tokenizer.js';
+import { isGlmError } from '../util/errors.js';
+import { templatePvp } from '../tasks/pattern.js';
+import { ToyTokenizer } from '../testing/toy-tokenizer.js';
 import { evaluateCloze, evaluateInfilling, evaluateSeq2Seq } from './runners.js';
 
 const pvp = templatePvp({ template: '{text} It was [MASK].', verbalizer: { neg: ' bad', pos: ' good' } });

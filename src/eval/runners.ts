@@ -6,11 +6,11 @@
  *   - TextGenerator: a source text → generated text (beam search lives in src/generate);
  *   - BlankFiller: a text with [MASK]s → one string per blank.
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { GlmTokenizer } from '../tokenizer/types.js';
-import { encodeCloze, type EncodedCloze } from '../finetune/tasks/encode.js';
-import type { Pvp } from '../finetune/tasks/pattern.js';
-import type { InfillExample, Seq2SeqExample, TaskExample } from '../finetune/tasks/types.js';
+import { encodeCloze, type EncodedCloze } from '../tasks/encode.js';
+import type { Pvp } from '../tasks/pattern.js';
+import type { InfillExample, Seq2SeqExample, TaskExample } from '../tasks/types.js';
 import { accuracy, macroF1, type LabelF1 } from './metrics/classification.js';
 import { rougeCorpus, DEFAULT_ROUGE_TYPES, type RougeScore, type RougeType } from './metrics/rouge.js';
 import { fillBlanks, infillingBleu, INFILL_BLEU_DEFAULTS, type BleuOptions } from './metrics/index.js';

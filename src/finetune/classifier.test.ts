@@ -12,13 +12,13 @@ import path from 'node:path';
 import { makeConfig } from '../model/config.js';
 import { GLMModel } from '../model/glm.js';
 import { noGrad, backward } from '../tensor/tensor.js';
-import { isGlmError } from '../io/errors.js';
+import { isGlmError } from '../util/errors.js';
 import { loadModel, saveModel } from '../io/checkpoint.js';
 import { readSafetensorsHeader, readAll, writeSafetensors } from '../io/safetensors.js';
 import { AdamW } from '../train/optimizer.js';
 import { generationTokens } from '../generate/tokens.js';
-import { encodeClassifier } from './tasks/index.js';
-import { ToyTokenizer } from './tasks/toy-tokenizer.js';
+import { encodeClassifier } from '../tasks/index.js';
+import { ToyTokenizer } from '../testing/toy-tokenizer.js';
 import { ClassifierHead, classifierBatch, classifierLogits, classifierLoss } from './classifier.js';
 import { loadFinetuned, saveFinetuned, type FinetuneInfo } from './model-dir.js';
 

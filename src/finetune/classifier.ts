@@ -12,17 +12,18 @@
  * with the model under the hub's key names: dense.weight [H, H], dense.bias [H],
  * out_proj.weight [L, H], out_proj.bias [L].
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { GLMModel } from '../model/glm.js';
 import type { ModelInput } from '../model/inputs.js';
+import { blankRow, packRows } from '../model/rows.js';
 import { ParamStore, type ParamSpec } from '../model/params.js';
 import { Rng } from '../util/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { linear } from '../tensor/ops/linalg.js';
 import { crossEntropy, dropout } from '../tensor/ops/nn.js';
 import type { GenerationTokens } from '../generate/tokens.js';
-import type { EncodedClassifier } from './tasks/encode.js';
-import { gatherRows, tanh } from './ops.js';
+import type { EncodedClassifier } from '../tasks/encode.js';
+import { gatherRows, tanh } from '../tensor/ops/scoring.js';
 
 export type HeadVariant = 'orig' | 'hub';
 export type PoolToken = 'cls' | 'start' | 'pad';
@@ -84,28 +85,16 @@ export class ClassifierHead {
 
 /** The model input for a batch of classifier examples, and the flat row to pool in each. */
 export function classifierBatch(batch: readonly EncodedClassifier[], tokens: GenerationTokens, pool: PoolToken): { input: ModelInput; pooled: Int32Array } {
-  const B = batch.length;
-  const extra = pool === 'start' ? 1 : 0;
-  const S = Math.max(...batch.map((e) => e.tokens.length + extra));
-  const ids = new Int32Array(B * S).fill(tokens.pad ?? tokens.eos);
-  const pos = new Int32Array(B * 2 * S);
-  const sep = new Int32Array(B);
-  const pooled = new Int32Array(B);
-  batch.forEach((e, b) => {
-    const A = e.tokens.length;
-    ids.set(e.tokens, b * S);
-    for (let s = 0; s < A; s++) pos[b * 2 * S + s] = s;
-    sep[b] = A;
-    if (pool === 'start') {
-      // [orig] puts [sop] at the last mask's position; an input without a mask takes the next position.
-      const m = e.tokens.lastIndexOf(tokens.mask);
-      ids[b * S + A] = tokens.sop;
-      pos[b * 2 * S + A] = m >= 0 ? m : A;
-      pos[b * 2 * S + S + A] = 1;
-    }
-    pooled[b] = b * S + (pool === 'cls' ? 0 : pool === 'start' ? A : A - 1);
+  const rows = batch.map((e) => {
+    if (pool !== 'start') return blankRow(e.tokens, [], 0);
+    // [orig] puts [sop] at the last mask's position; an input without a mask takes the next position.
+    const m = e.tokens.lastIndexOf(tokens.mask);
+    return blankRow(e.tokens, [tokens.sop], m >= 0 ? m : e.tokens.length);
   });
-  return { input: { batch: B, seqLen: S, inputIds: ids, positionIds: pos, mask: { sep } }, pooled };
+  const { input } = packRows(rows, { padId: tokens.pad ?? tokens.eos });
+  const S = input.seqLen;
+  const pooled = Int32Array.from(batch, (e, b) => b * S + (pool === 'cls' ? 0 : pool === 'start' ? e.tokens.length : e.tokens.length - 1));
+  return { input, pooled };
 }
 
 /** Head logits [B, L] for a batch (autograd recorded when enabled). */

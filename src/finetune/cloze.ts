@@ -14,14 +14,15 @@
  * Losses over an example's scores: cross_entropy, generative, mix, hinge (./ops.ts).
  */
 import type { GLMModel } from '../model/glm.js';
+import { blankRow, packRows } from '../model/rows.js';
 import { Tensor, noGrad } from '../tensor/tensor.js';
 import { add, scale } from '../tensor/ops/elementwise.js';
 import { concat } from '../tensor/ops/shape.js';
 import { buildChoiceLayout, candidateLogProbs, type ScoreItem } from '../generate/score.js';
 import type { GenerationTokens } from '../generate/tokens.js';
-import type { EncodedCloze } from './tasks/encode.js';
+import type { EncodedCloze } from '../tasks/encode.js';
 import type { ClozeScorer } from '../eval/runners.js';
-import { choiceLoss, gatherFlat, scaleBy, type ChoiceLoss } from './ops.js';
+import { choiceLoss, gatherFlat, scaleBy, type ChoiceLoss } from '../tensor/ops/scoring.js';
 
 export interface ClozeScoringOptions {
   /** Multi-token scores are divided by len^lengthPenalty (len counts eop). Default 0. */
@@ -52,24 +53,10 @@ const isSingle = (e: EncodedCloze, o: ClozeScoringOptions): boolean => e.singleT
 
 /** Single-token rows: [CLS] pattern [eos] [sop], padded; returns the logits [B, S, V] and the [sop] rows. */
 function singleTokenForward(model: GLMModel, batch: readonly EncodedCloze[], tokens: GenerationTokens, train: boolean): { logits: Tensor; sopRow: number[] } {
-  const B = batch.length;
-  const S = Math.max(...batch.map((e) => e.tokens.length + 1));
-  const ids = new Int32Array(B * S).fill(tokens.pad ?? tokens.eos);
-  const pos = new Int32Array(B * 2 * S);
-  const sep = new Int32Array(B);
-  const sopRow: number[] = [];
-  batch.forEach((e, b) => {
-    const A = e.tokens.length;
-    ids.set(e.tokens, b * S);
-    for (let s = 0; s < A; s++) pos[b * 2 * S + s] = s;
-    ids[b * S + A] = tokens.sop;
-    pos[b * 2 * S + A] = e.maskPosition;
-    pos[b * 2 * S + S + A] = 1;
-    // Padding after [sop] is causal (sep = A), so it never reaches the [sop] slot.
-    sep[b] = A;
-    sopRow.push(b * S + A);
-  });
-  const { logits } = model.forward({ batch: B, seqLen: S, inputIds: ids, positionIds: pos, mask: { sep } }, { train });
+  // Padding after [sop] is causal (sep = A), so it never reaches the [sop] slot.
+  const { input } = packRows(batch.map((e) => blankRow(e.tokens, [tokens.sop], e.maskPosition)), { padId: tokens.pad ?? tokens.eos });
+  const sopRow = batch.map((e, b) => b * input.seqLen + e.tokens.length);
+  const { logits } = model.forward(input, { train });
   return { logits, sopRow };
 }
 

@@ -4,7 +4,7 @@
  * (infilling BLEU). `runEval` is `glm eval`: it picks the right one from the model folder's
  * finetune.json (or zero-shot cloze / generation for a plain pretrained model).
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { GLMModel } from '../model/glm.js';
 import type { GlmTokenizer } from '../tokenizer/types.js';
 import { noGrad } from '../tensor/tensor.js';
@@ -12,7 +12,7 @@ import { infill } from '../generate/index.js';
 import { buildContext } from '../generate/tokens.js';
 import { accuracy, macroF1, type LabelF1 } from '../eval/metrics/classification.js';
 import { evaluateCloze, evaluateInfilling, evaluateSeq2Seq, type ClozeEvalResult, type InfillEvalResult, type Progress, type Seq2SeqEvalResult } from '../eval/runners.js';
-import { encodeClassifier, encodeSeq2Seq, getPvp, type ClozeTask, type InfillExample, type Pvp, type Seq2SeqExample, type Split, type TaskExample } from './tasks/index.js';
+import { encodeClassifier, encodeSeq2Seq, getPvp, type ClozeTask, type InfillExample, type Pvp, type Seq2SeqExample, type Split, type TaskExample } from '../tasks/index.js';
 import { clozeScorer, type ClozeScoringOptions } from './cloze.js';
 import { classifierLogits, type ClassifierHead } from './classifier.js';
 import { SEQ2SEQ_DECODING, generateSummaries, type BeamOptions } from './seq2seq.js';

@@ -13,8 +13,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GlmError } from '../io/errors.js';
-import { loadModel, writeFileAtomic } from '../io/checkpoint.js';
+import { GlmError } from '../util/errors.js';
+import { loadModel } from '../io/checkpoint.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { SafetensorsReader, readSafetensorsHeader, writeSafetensors, type SafetensorsTensorInput } from '../io/safetensors.js';
 import { configToJSON } from '../model/config.js';
 import type { GLMModel } from '../model/glm.js';

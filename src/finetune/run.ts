@@ -5,23 +5,23 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GlmError } from '../io/errors.js';
-import { writeFileAtomic } from '../io/checkpoint.js';
+import { GlmError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import type { GlmTokenizer } from '../tokenizer/types.js';
 import { crossEntropy } from '../tensor/ops/nn.js';
 import {
   encodeClassifier, encodeCloze, encodeSeq2Seq, getPvp,
   type ClozeTask, type EncodedClassifier, type EncodedCloze, type EncodedSeq2Seq, type Seq2SeqExample, type Task, type TaskExample,
-} from './tasks/index.js';
+} from '../tasks/index.js';
 import { clozeLoss } from './cloze.js';
 import { ClassifierHead, classifierLoss, type HeadVariant, type PoolToken } from './classifier.js';
 import { SEQ2SEQ_DECODING, SEQ2SEQ_LABEL_SMOOTHING, seq2seqBatch } from './seq2seq.js';
-import { runFinetuneLoop, type FinetuneJob, type LoopResult } from './trainer.js';
+import { runFinetuneLoop, type FinetuneJob, type LoopResult } from './loop.js';
 import { loadFinetuned, saveFinetuned, type FinetuneInfo, type FinetuneMode } from './model-dir.js';
 import { evaluateClassifierModel, evaluateClozeModel, evaluateSummaries, rougeF } from './evaluate.js';
 import { checkSeq2SeqLengths, defaultMaxSeqLength, defaultSeq2SeqLengths, loadSplit, openTokenizer, tokensOf } from './setup.js';
 import { resolveTask } from './task-file.js';
-import type { ChoiceLoss } from './ops.js';
+import type { ChoiceLoss } from '../tensor/ops/scoring.js';
 
 export interface FinetuneRunOptions {
   /** Model folder to start from (a `glm pretrain` model, or a fine-tuned one). */

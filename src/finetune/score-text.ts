@@ -4,7 +4,7 @@
  *   Part A = [CLS] text [eos]; the blank is the LAST mask token ([orig]) or the first ([hub]);
  *   each answer is scored token by token, with [eop] by default ([orig]) or without ([hub]).
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { GLMModel } from '../model/glm.js';
 import type { GlmTokenizer } from '../tokenizer/types.js';
 import { scoreCandidates } from '../generate/score.js';

@@ -12,8 +12,8 @@ import { backward } from '../tensor/tensor.js';
 import { crossEntropy } from '../tensor/ops/nn.js';
 import { AdamW } from '../train/optimizer.js';
 import { generationTokens } from '../generate/tokens.js';
-import { encodeSeq2Seq } from './tasks/index.js';
-import { ToyTokenizer } from './tasks/toy-tokenizer.js';
+import { encodeSeq2Seq } from '../tasks/index.js';
+import { ToyTokenizer } from '../testing/toy-tokenizer.js';
 import { SEQ2SEQ_LABEL_SMOOTHING, generateSummaries, seq2seqBatch } from './seq2seq.js';
 
 const tok = new ToyTokenizer();

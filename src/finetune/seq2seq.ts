@@ -10,12 +10,13 @@
  * position 1), decoded text without eop / pads.
  */
 import type { GLMModel } from '../model/glm.js';
+import { blankRow, packRows } from '../model/rows.js';
 import type { GlmTokenizer } from '../tokenizer/types.js';
 import type { TrainBatch } from '../train/step.js';
 import { infill, type InfillOptions } from '../generate/index.js';
 import type { GenerationTokens } from '../generate/tokens.js';
-import type { EncodedSeq2Seq } from './tasks/encode.js';
-import { GlmError } from '../io/errors.js';
+import type { EncodedSeq2Seq } from '../tasks/encode.js';
+import { GlmError } from '../util/errors.js';
 
 /** GLM's label smoothing for seq2seq fine-tuning (spec §5.3). */
 export const SEQ2SEQ_LABEL_SMOOTHING = 0.1;
@@ -35,30 +36,17 @@ export function seq2seqBatch(batch: readonly EncodedSeq2Seq[], tokens: Generatio
   const src = batch[0]!.source.length;
   if (batch.some((e) => e.source.length !== src)) throw new GlmError('E_FINETUNE_OPTION', 'every source in a batch must be padded to the same srcLen');
   const T = Math.max(...batch.map((e) => e.target.length));
-  const S = src + T;
   const pad = tokens.pad ?? tokens.eos;
-  const ids = new Int32Array(B * S).fill(pad);
-  const pos = new Int32Array(B * 2 * S);
-  const targets = new Int32Array(B * S).fill(pad);
-  const lossMask = new Float32Array(B * S);
-  const sep = new Int32Array(B).fill(src);
-  batch.forEach((e, b) => {
-    ids.set(e.source, b * S);
-    for (let s = 0; s < src; s++) pos[b * 2 * S + s] = s;
+  const rows = batch.map((e) => {
     const inputs = [tokens.sop, ...e.target.slice(0, -1)];
-    for (let t = 0; t < T; t++) {
-      const s = src + t;
-      // Padding slots continue the block positions (they are causal and never scored).
-      pos[b * 2 * S + s] = e.maskPosition;
-      pos[b * 2 * S + S + s] = t + 1;
-      if (t < inputs.length) ids[b * S + s] = inputs[t]!;
-      if (t < e.target.length) {
-        targets[b * S + s] = e.target[t]!;
-        lossMask[b * S + s] = 1;
-      }
-    }
+    // Part B runs to T slots for every row: padding slots continue the block positions (they are
+    // causal and never scored).
+    const partB = Array.from({ length: T }, (_, t) => (t < inputs.length ? inputs[t]! : pad));
+    const targets = [...new Array<number>(src).fill(pad), ...e.target];
+    const lossMask = [...new Array<number>(src).fill(0), ...e.target.map(() => 1)];
+    return blankRow(e.source, partB, e.maskPosition, { targets, lossMask });
   });
-  return { input: { batch: B, seqLen: S, inputIds: ids, positionIds: pos, mask: { sep } }, targets, lossMask };
+  return packRows(rows, { padId: pad, targetPad: pad });
 }
 
 export interface BeamOptions {

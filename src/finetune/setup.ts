@@ -2,12 +2,12 @@
  * Shared setup of `glm finetune` and `glm eval`: the tokenizer of a model folder, the command
  * tokens, and length defaults that fit the model's position table.
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { GLMModel } from '../model/glm.js';
 import type { GlmTokenizer } from '../tokenizer/types.js';
 import { hasTokenizerFiles, loadTokenizer } from '../tokenizer/load.js';
 import { generationTokens, type GenerationTokens } from '../generate/tokens.js';
-import type { Split, Task } from './tasks/types.js';
+import type { Split, Task } from '../tasks/types.js';
 
 /** The tokenizer given (object, name or folder), else the one in the model folder. */
 export function openTokenizer(modelDir: string, tokenizer: string | GlmTokenizer | undefined, model: GLMModel): GlmTokenizer {

@@ -15,8 +15,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GlmError } from '../io/errors.js';
-import { customTask, getTask, readJsonl, requireText, taskNames, type Seq2SeqTask, type Split, type Task } from './tasks/index.js';
+import { GlmError } from '../util/errors.js';
+import { customTask, getTask, readJsonl, requireText, taskNames, type Seq2SeqTask, type Split, type Task } from '../tasks/index.js';
 
 const SPLITS: readonly Split[] = ['train', 'validation', 'test'];
 

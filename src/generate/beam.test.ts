@@ -15,7 +15,7 @@ import { infill } from './infill.js';
 import { applyProcessors, logSoftmax } from './logits.js';
 import type { InfillOptions } from './options.js';
 import type { GenerationTokens } from './tokens.js';
-import { TINY_TOKENS, tinyModel } from './test-model.js';
+import { TINY_TOKENS, tinyModel } from '../testing/test-model.js';
 
 // V = 8: five command tokens and three text tokens (0 doubles as padding).
 const TOK8: GenerationTokens = { pad: 0, cls: 1, eos: 2, mask: 3, sop: 4, eop: 5 };

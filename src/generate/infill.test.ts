@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { backend, setBackend, withBackend } from '../backend/index.js';
-import { isGlmError } from '../io/errors.js';
+import { isGlmError } from '../util/errors.js';
 import type { GLMModel } from '../model/glm.js';
 import { testBackends } from '../testing/helpers.js';
 import { infill, infillSteps, type InfillEvent } from './infill.js';
@@ -15,7 +15,7 @@ import { argmax, bannedNgramTokens, logSoftmax } from './logits.js';
 import { promptSeed } from './groups.js';
 import type { InfillOptions, InfillPrompt, InfillResult } from './options.js';
 import { buildContext, findMasks, type GenerationTokens } from './tokens.js';
-import { TINY_TOKENS, tinyModel } from './test-model.js';
+import { TINY_TOKENS, tinyModel } from '../testing/test-model.js';
 
 const T = TINY_TOKENS;
 // [CLS] a b [MASK] c d e [sMASK] f g [gMASK]: three blanks of three kinds.

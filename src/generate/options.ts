@@ -2,7 +2,7 @@
  * Options and results of blank-filling generation, with their validation (every bad value is a
  * GlmError naming the option).
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { GLMConfig } from '../model/config.js';
 import type { EarlyStopping } from './beam.js';
 import { findMasks, type GenerationTokens } from './tokens.js';

@@ -9,7 +9,7 @@ import { Rng } from '../util/rng.js';
 import { testBackends } from '../testing/helpers.js';
 import { infill } from './infill.js';
 import { bannedNgramTokens, drawFrom, samplingDistribution, topKFilter, topPFilter } from './logits.js';
-import { TINY_TOKENS, tinyModel } from './test-model.js';
+import { TINY_TOKENS, tinyModel } from '../testing/test-model.js';
 
 /** Tokens top-k keeps, computed independently: value ≥ the k-th largest. */
 function topKSet(x: ArrayLike<number>, k: number): Set<number> {

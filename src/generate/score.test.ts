@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withBackend } from '../backend/index.js';
-import { isGlmError } from '../io/errors.js';
+import { isGlmError } from '../util/errors.js';
 import { loadModel } from '../io/checkpoint.js';
 import { readAll } from '../io/safetensors.js';
 import type { GLMModel } from '../model/glm.js';
@@ -16,7 +16,7 @@ import { infill } from './infill.js';
 import { logSoftmax } from './logits.js';
 import { buildChoiceLayout, candidateLogProbs, scoreCandidates, type ScoreItem } from './score.js';
 import { specialTokensFromConfig } from './tokens.js';
-import { TINY_TOKENS, tinyModel } from './test-model.js';
+import { TINY_TOKENS, tinyModel } from '../testing/test-model.js';
 
 const T = TINY_TOKENS;
 

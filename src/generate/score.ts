@@ -9,12 +9,13 @@
  * `buildChoiceLayout` + `candidateLogProbs` are differentiable (cloze fine-tuning, spec §5.1);
  * `scoreCandidates` is the inference shortcut.
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { GLMConfig } from '../model/config.js';
 import type { GLMModel } from '../model/glm.js';
 import type { ModelInput } from '../model/inputs.js';
-import { backend } from '../backend/index.js';
-import { Tensor, noGrad, opResult } from '../tensor/tensor.js';
+import { explicitMask, packRows } from '../model/rows.js';
+import { Tensor, noGrad } from '../tensor/tensor.js';
+import { groupedLogProbs } from '../tensor/ops/scoring.js';
 import type { GenerationTokens } from './tokens.js';
 
 export interface ScoreItem {
@@ -73,48 +74,43 @@ export function buildChoiceLayout(cfg: GLMConfig, items: readonly ScoreItem[], t
     return total;
   });
   const B = items.length, S = Math.max(...lens);
-  const ids = new Int32Array(B * S).fill(tokens.pad ?? tokens.eos);
-  const pos = new Int32Array(B * 2 * S);
-  const mask = new Float32Array(B * S * S);
   const rows: number[] = [], targets: number[] = [], candidateOf: number[] = [];
   const candidateIndex: number[][] = [];
+  // spanStart[b][s]: the first slot of the candidate slot s belongs to (-1 in the context).
+  const spanStart: number[][] = [];
   let g = 0;
-  items.forEach((it, b) => {
+  const glmRows = items.map((it, b) => {
     const C = it.context.length;
-    const m = (i: number, j: number): void => {
-      mask[(b * S + i) * S + j] = 1;
-    };
-    for (let s = 0; s < C; s++) {
-      ids[b * S + s] = it.context[s]!;
-      pos[b * 2 * S + s] = s;
-      for (let j = 0; j < C; j++) m(s, j);
-    }
-    let at = C;
+    const ids = [...it.context], positions = it.context.map((_, s) => s), blockPositions = it.context.map(() => 0);
+    const starts = it.context.map(() => -1);
     const idx: number[] = [];
     for (const c of it.candidates) {
       const inputs = [tokens.sop, ...(eop ? c : c.slice(0, -1))];
       const tgts = eop ? [...c, tokens.eop] : [...c];
-      const start = at;
+      const start = ids.length;
       inputs.forEach((id, t) => {
-        const s = start + t;
-        ids[b * S + s] = id;
-        pos[b * 2 * S + s] = it.maskPosition;
-        pos[b * 2 * S + S + s] = t + 1;
-        for (let j = 0; j < C; j++) m(s, j);
-        for (let j = start; j <= s; j++) m(s, j);
-        rows.push(b * S + s);
+        ids.push(id);
+        positions.push(it.maskPosition);
+        blockPositions.push(t + 1);
+        starts.push(start);
+        rows.push(b * S + start + t);
         targets.push(tgts[t]!);
         candidateOf.push(g);
       });
-      at += inputs.length;
       idx.push(g++);
     }
-    // Padding rows see only themselves (never read).
-    for (let s = at; s < S; s++) m(s, s);
+    spanStart.push(starts);
     candidateIndex.push(idx);
+    return { ids, positions, blockPositions, sep: C };
   });
+  // Every slot sees the whole context; a candidate slot also sees its own candidate up to itself.
+  // Padding rows see only themselves (never read).
+  const mask = explicitMask(B, S, lens, (b, i, j) => {
+    const start = spanStart[b]![i]!;
+    return j < items[b]!.context.length || (start >= 0 && j >= start && j <= i);
+  }, 'self');
   return {
-    input: { batch: B, seqLen: S, inputIds: ids, positionIds: pos, mask: { attentionMask: mask, maskCols: S } },
+    input: packRows(glmRows, { padId: tokens.pad ?? tokens.eos, mask }).input,
     rows: Int32Array.from(rows),
     targets: Int32Array.from(targets),
     candidateOf: Int32Array.from(candidateOf),
@@ -128,31 +124,7 @@ export function buildChoiceLayout(cfg: GLMConfig, items: readonly ScoreItem[], t
  * [numCandidates]. `perToken`, if given, receives each scored row's log-probability.
  */
 export function candidateLogProbs(logits: Tensor, layout: ChoiceLayout, perToken?: Float32Array): Tensor {
-  const V = logits.shape[logits.ndim - 1]!;
-  const R = layout.rows.length;
-  const compact = new Float32Array(R * V);
-  const src = logits.f32;
-  for (let r = 0; r < R; r++) compact.set(src.subarray(layout.rows[r]! * V, (layout.rows[r]! + 1) * V), r * V);
-  const be = backend();
-  const nll = new Float32Array(R), lse = new Float32Array(R);
-  be.crossEntropy(compact, layout.targets, R, V, 0, nll, lse);
-  const out = new Float32Array(layout.numCandidates);
-  for (let r = 0; r < R; r++) {
-    out[layout.candidateOf[r]!] = out[layout.candidateOf[r]!]! - nll[r]!;
-    if (perToken) perToken[r] = -nll[r]!;
-  }
-  return opResult(out, [layout.numCandidates], 'candidateLogProbs', [logits], (g) => {
-    // d(−NLL_r)/dlogits = onehot − softmax: crossEntropyBackward with coef −g.
-    const coef = new Float32Array(R);
-    for (let r = 0; r < R; r++) coef[r] = -g[layout.candidateOf[r]!]!;
-    const d = new Float32Array(R * V);
-    be.crossEntropyBackward(compact, layout.targets, lse, coef, R, V, 0, d, false);
-    const grad = logits.grad!;
-    for (let r = 0; r < R; r++) {
-      const base = layout.rows[r]! * V;
-      for (let v = 0; v < V; v++) grad[base + v] = grad[base + v]! + d[r * V + v]!;
-    }
-  });
+  return groupedLogProbs(logits, layout.rows, layout.targets, layout.candidateOf, layout.numCandidates, perToken, 'candidateLogProbs');
 }
 
 export interface CandidateScore {

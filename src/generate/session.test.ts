@@ -16,7 +16,7 @@ import { DecodeSession } from './session.js';
 import { infill } from './infill.js';
 import { logSoftmax } from './logits.js';
 import { specialTokensFromConfig } from './tokens.js';
-import { tinyModel } from './test-model.js';
+import { tinyModel } from '../testing/test-model.js';
 
 interface Fed {
   col: number;

@@ -8,10 +8,11 @@
  * different blanks, decode together and give the numbers each would give alone (up to float
  * reassociation). When every column is valid the cheaper `sep` mask is used instead.
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { DecodeCache } from '../model/cache.js';
 import type { GLMModel } from '../model/glm.js';
 import type { MaskInput } from '../model/inputs.js';
+import { blankRow, explicitMask, packRows } from '../model/rows.js';
 
 /** One token per row for a decode step. Rows with `active` 0 feed a placeholder whose column stays invalid. */
 export interface StepFeed {
@@ -56,29 +57,13 @@ export class DecodeSession {
       throw new GlmError('E_POSITION', `a prompt of ${S} tokens needs positions up to ${S - 1}, but max_sequence_length ${P} allows ${P} at most`);
     }
     const session = new DecodeSession(model, model.createCache(B, opts.cacheKind ?? 'kv'), opts.padId);
-    const ids = new Int32Array(B * S).fill(opts.padId);
-    const pos = new Int32Array(B * 2 * S);
-    contexts.forEach((c, b) => {
-      ids.set(c, b * S);
-      for (let s = 0; s < c.length; s++) pos[b * 2 * S + s] = s;
-    });
-    let mask: MaskInput;
-    if (lens.every((l) => l === S)) mask = { sep: new Int32Array(B).fill(S) };
-    else {
-      const m = new Float32Array(B * S * S);
-      for (let b = 0; b < B; b++) {
-        const L = lens[b]!;
-        // Padding query rows see only themselves (their outputs are never used).
-        for (let i = 0; i < S; i++) {
-          const row = (b * S + i) * S;
-          if (i < L) m.fill(1, row, row + L);
-          else m[row + i] = 1;
-        }
-      }
-      mask = { attentionMask: m, maskCols: S };
-      session.allValid = false;
-    }
-    model.forwardIncremental({ batch: B, seqLen: S, inputIds: ids, positionIds: pos, mask }, session.cache, 'last');
+    // Every prompt is all Part A (sep = its length). Prompts of unequal lengths get an explicit mask
+    // instead, where padding query rows see only themselves (their outputs are never used).
+    const equal = lens.every((l) => l === S);
+    const mask = equal ? undefined : explicitMask(B, S, lens, () => true, 'self');
+    if (!equal) session.allValid = false;
+    const { input } = packRows(contexts.map((c) => blankRow(c, [], 0)), { padId: opts.padId, ...(mask ? { mask } : {}) });
+    model.forwardIncremental(input, session.cache, 'last');
     session.grow(S);
     for (let b = 0; b < B; b++) session.valid.fill(1, b * session.cap, b * session.cap + lens[b]!);
     return session;
@@ -120,16 +105,9 @@ export class DecodeSession {
    */
   step(feed: StepFeed): Float32Array {
     const B = this.batch, M = this.length, T = M + 1;
-    const pos = new Int32Array(B * 2);
-    for (let b = 0; b < B; b++) {
-      pos[2 * b] = feed.positions[b]!;
-      pos[2 * b + 1] = feed.blockPositions[b]!;
-    }
-    const ids = Int32Array.from(feed.tokens, (t, b) => (feed.active[b] ? t : this.padId));
     const everyActive = feed.active.every((a) => a === 1);
-    let mask: MaskInput;
-    if (this.allValid && everyActive) mask = { sep: new Int32Array(B) };
-    else {
+    let mask: MaskInput | undefined;
+    if (!(this.allValid && everyActive)) {
       const m = new Float32Array(B * T);
       for (let b = 0; b < B; b++) {
         for (let j = 0; j < M; j++) m[b * T + j] = this.valid[b * this.cap + j]!;
@@ -137,7 +115,12 @@ export class DecodeSession {
       }
       mask = { attentionMask: m, maskCols: T };
     }
-    const logits = this.model.forwardIncremental({ batch: B, seqLen: 1, inputIds: ids, positionIds: pos, mask }, this.cache, 'last').f32;
+    // One new token per row, sep 0 (it sees the cache and itself), unless the mask above is needed.
+    const rows = Array.from({ length: B }, (_, b) => ({
+      ids: [feed.active[b] ? feed.tokens[b]! : this.padId], positions: [feed.positions[b]!], blockPositions: [feed.blockPositions[b]!], sep: 0,
+    }));
+    const { input } = packRows(rows, mask ? { mask } : {});
+    const logits = this.model.forwardIncremental(input, this.cache, 'last').f32;
     this.grow(T);
     for (let b = 0; b < B; b++) this.valid[b * this.cap + M] = feed.active[b]!;
     if (!everyActive) this.allValid = false;

@@ -9,7 +9,7 @@ import { loadTokenizer } from '../tokenizer/load.js';
 import { infill } from './infill.js';
 import { encodePrompts, infillText, streamInfillText, textDelta } from './text.js';
 import { generationTokens } from './tokens.js';
-import { tinyModel } from './test-model.js';
+import { tinyModel } from '../testing/test-model.js';
 
 const tok = loadTokenizer('glm-large');
 const model = tinyModel({ vocab: tok.paddedVocabSize, hidden: 32, layers: 2, maxSeq: 64, seed: 5 });

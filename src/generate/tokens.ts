@@ -2,7 +2,7 @@
  * The command tokens generation needs, and how a prompt becomes the model's Part A (spec §3.3):
  * `[CLS] + text + [eos]`, with the blanks marked by `[MASK]`, `[sMASK]` or `[gMASK]`.
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { GLMConfig } from '../model/config.js';
 import type { SpecialTokenIdMap } from '../tokenizer/types.js';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GlmError } from './errors.js';
+import { GlmError } from '../util/errors.js';
 import { loadModel, saveModel } from './checkpoint.js';
 import { readAll, writeSafetensors } from './safetensors.js';
 import { GLMModel } from '../model/glm.js';

@@ -13,7 +13,7 @@ import { loadCheckpoint, locateCheckpoint } from './hf.js';
 import { loadModel } from './checkpoint.js';
 import { readAll, writeSafetensors } from './safetensors.js';
 import { writeTorchCheckpoint } from './torch-writer.js';
-import { GlmError } from './errors.js';
+import { GlmError } from '../util/errors.js';
 import { goldenDir, repoRoot } from '../testing/helpers.js';
 import { expectGlmError as expectCode } from '../testing/helpers.js';
 

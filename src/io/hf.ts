@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GlmError } from './errors.js';
+import { GlmError } from '../util/errors.js';
 import { SafetensorsSource, ShardedSource, TorchSource, type TensorSource } from './tensor-source.js';
 import { MEGATRON_INERT_GLOBALS } from './torch.js';
 import { PyInert, type PyValue } from './pickle.js';
@@ -184,8 +184,12 @@ export function inferConfig(src: TensorSource, overrides: Partial<GLMConfig> = {
   return { config: parseConfig(raw, src.path), inferred };
 }
 
-/** Streams every model parameter from `src` into `model` (see module doc). */
-export function loadWeightsFrom(model: GLMModel, src: TensorSource, opts: LoadCheckpointOptions = {}): { dtypes: Record<string, number>; unexpected: string[] } {
+/**
+ * Streams every model parameter from `src` into `model` (see module doc). Stored tensors the
+ * model does not use are an error unless allowUnexpected, except (with knownExtras, the default)
+ * those of the task heads in KNOWN_EXTRA_PREFIXES.
+ */
+export function loadWeightsFrom(model: GLMModel, src: TensorSource, opts: LoadCheckpointOptions & { knownExtras?: boolean } = {}): { dtypes: Record<string, number>; unexpected: string[] } {
   const stored = new Map<string, string>();
   for (const name of src.names()) {
     const k = modelKey(name);
@@ -197,7 +201,7 @@ export function loadWeightsFrom(model: GLMModel, src: TensorSource, opts: LoadCh
     throw new GlmError('E_CHECKPOINT_MISSING_TENSOR', `missing ${missing.length} tensor(s): ${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', …' : ''}`, { path: src.path, details: { missing } });
   }
   const unexpected = [...stored.keys()].filter((k) => !model.params.has(k));
-  const unknown = unexpected.filter((k) => !KNOWN_EXTRA_PREFIXES.some((p) => k.startsWith(p)));
+  const unknown = opts.knownExtras === false ? unexpected : unexpected.filter((k) => !KNOWN_EXTRA_PREFIXES.some((p) => k.startsWith(p)));
   if (unknown.length && !opts.allowUnexpected) {
     throw new GlmError('E_CHECKPOINT_UNEXPECTED_TENSOR', `unexpected tensor(s) not used by a ${model.config.num_layers}-layer GLM: ${unknown.slice(0, 8).join(', ')}${unknown.length > 8 ? ', …' : ''} (allow with --allow-unexpected)`, {
       path: src.path,
@@ -251,13 +255,17 @@ export function loadCheckpoint(p: string, opts: LoadCheckpointOptions = {}): { m
   }
 }
 
-/** Parses config.json, with `overrides` applied on top of its fields. */
+/**
+ * Reads a model config file (config.json or any file of its fields), with `overrides` applied on
+ * top of its fields. The one config.json reader: loading, conversion, inspection, pretraining
+ * (--config FILE) and resuming all use it.
+ */
 export function readConfigFile(file: string, overrides: Partial<GLMConfig> = {}): GLMConfig {
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new GlmError('E_CONFIG', `config.json is not valid JSON: ${(e as Error).message}`, { path: file, cause: e });
+    throw new GlmError('E_CONFIG', `${path.basename(file)} is not valid JSON: ${(e as Error).message}`, { path: file, cause: e });
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return parseConfig(raw, file);
   return parseConfig({ ...(raw as Record<string, unknown>), ...overrides }, file);

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BufferSource, PyTuple, unpickle, type PyValue } from './pickle.js';
 import { torchGlobals } from './torch.js';
-import { GlmError } from './errors.js';
+import { GlmError } from '../util/errors.js';
 import { repoRoot } from '../testing/helpers.js';
 import { expectGlmError as expectCode } from '../testing/helpers.js';
 

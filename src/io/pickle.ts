@@ -8,7 +8,7 @@
  * happen, and even allowed globals are plain TypeScript functions that only build data.
  * Opcodes that need Python machinery (extension registry, out-of-band buffers) are refused too.
  */
-import { GlmError } from './errors.js';
+import { GlmError } from '../util/errors.js';
 
 /** A Python tuple (JS arrays are lists). */
 export class PyTuple {

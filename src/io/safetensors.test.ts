@@ -7,7 +7,7 @@ import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { fileURLToPath } from 'node:url';
 
-import { GlmError, isGlmError } from './errors.js';
+import { GlmError, isGlmError } from '../util/errors.js';
 import {
   SafetensorsReader,
   bf16BitsToF32,

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import nodePath from 'node:path';
-import { GlmError } from './errors.js';
+import { GlmError } from '../util/errors.js';
 import { SafetensorsReader, isFloatDType } from './safetensors.js';
 import { TorchCheckpoint, flattenTensors, type TensorRef } from './torch.js';
 import type { PyValue } from './pickle.js';

@@ -3,8 +3,8 @@
  * dicts: an OrderedDict of tensors rebuilt by torch._utils._rebuild_tensor_v2 from one storage each.
  * Used to make large test checkpoints without PyTorch, and readable by torch.load.
  */
-import { writeFileStreamAtomic } from './atomic-write.js';
-import { GlmError } from './errors.js';
+import { writeFileStreamAtomic } from '../util/atomic-write.js';
+import { GlmError } from '../util/errors.js';
 import { crc32 } from './zip.js';
 
 export interface TorchTensorInput {

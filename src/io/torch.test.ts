@@ -14,7 +14,7 @@ import { PyInert, type PyValue } from './pickle.js';
 import { writeTorchCheckpoint } from './torch-writer.js';
 import { ZipReader, crc32 } from './zip.js';
 import { readAll } from './safetensors.js';
-import { GlmError } from './errors.js';
+import { GlmError } from '../util/errors.js';
 import { repoRoot } from '../testing/helpers.js';
 
 const fx = (...p: string[]): string => path.join(repoRoot(), 'test-fixtures', 'torch', ...p);

@@ -5,7 +5,7 @@
  * never read until asked for, then streamed from the file in chunks into the destination array.
  */
 import fs from 'node:fs';
-import { GlmError } from './errors.js';
+import { GlmError } from '../util/errors.js';
 import { ZipReader } from './zip.js';
 import { BufferSource, PyInert, PyTuple, pyFunction, unpickle, type ByteSource, type PyDict, type PyGlobal, type PyValue } from './pickle.js';
 import { f16BitsToF32 } from './safetensors.js';

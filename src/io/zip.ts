@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import zlib from 'node:zlib';
-import { GlmError } from './errors.js';
+import { GlmError } from '../util/errors.js';
 
 export interface ZipEntry {
   name: string;

@@ -5,7 +5,7 @@
  * is and ours loads in the hub code. Additions: `gelu` ("erf" | "tanh", spec §0.2 #1),
  * `layernorm_epsilon`, `init_method` (spec §0.2 #9) and `special_token_ids`.
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 
 export type GeluName = 'erf' | 'tanh';
 

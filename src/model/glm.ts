@@ -14,19 +14,19 @@
  * (forwardIncremental, and forward() when no gradient is recorded) then multiplies by.
  * forward() runs its layers on activation buffers recycled between passes (arena.ts).
  */
-import { MASK_EXPLICIT, MASK_NONE, MASK_SEP, GELU_ERF, GELU_TANH, type GeluKind, type MaskMode } from '../backend/backend.js';
-import { backend } from '../backend/index.js';
+import { MASK_NONE, GELU_ERF, GELU_TANH, type GeluKind } from '../backend/backend.js';
 import { Tensor, isGradEnabled, noGrad } from '../tensor/tensor.js';
 import { add } from '../tensor/ops/elementwise.js';
 import { linear, matmul } from '../tensor/ops/linalg.js';
 import { gatherRows } from '../tensor/ops/shape.js';
-import { dropout, embeddingSum, layerNorm, linearGelu, selfAttention, type AttentionMask } from '../tensor/ops/nn.js';
+import { cachedAttention, dropout, embeddingSum, layerNorm, linearGelu, selfAttention, type AttentionMask } from '../tensor/ops/nn.js';
 import { Arena, backwardSentinel, withArena } from '../tensor/ops/arena.js';
 import { type GLMConfig, parameterCount } from './config.js';
 import { ParamStore, glmParamSpecs } from './params.js';
 import { type ModelInput, validateInput } from './inputs.js';
+import { lastMaskColumns, splitPositions } from './rows.js';
 import { DecodeCache } from './cache.js';
-import { type QuantKind, type QuantizedMatrix, quantLinear, quantLinearGelu, quantizeMatrix, quantizedBytes } from './quant.js';
+import { type QuantKind, type QuantizedMatrix, quantLinear, quantLinearGelu, quantizeMatrix, quantizedBytes } from '../tensor/ops/quant.js';
 
 interface LayerParams {
   ln1w: Tensor; ln1b: Tensor;
@@ -181,11 +181,7 @@ export class GLMModel {
 
   private embed(input: ModelInput): Tensor {
     const { batch: B, seqLen: S } = input;
-    const pos = new Int32Array(B * S), block = new Int32Array(B * S);
-    for (let b = 0; b < B; b++) {
-      pos.set(input.positionIds.subarray(b * 2 * S, b * 2 * S + S), b * S);
-      block.set(input.positionIds.subarray(b * 2 * S + S, (b + 1) * 2 * S), b * S);
-    }
+    const { positions: pos, blockPositions: block } = splitPositions(input);
     const ids = new Tensor(input.inputIds, [B, S]);
     const tables = [this.wordEmbeddings, this.positionEmbeddings];
     const idx = [ids, new Tensor(pos, [B, S])];
@@ -194,14 +190,6 @@ export class GLMModel {
       idx.push(new Tensor(block, [B, S]));
     }
     return embeddingSum(tables, idx);
-  }
-
-  /** The last S columns of an explicit mask [B, 1, S, K], as [B, S, S]. */
-  private static squareMask(mask: Float32Array, B: number, S: number, K: number): Float32Array {
-    if (K === S) return mask;
-    const out = new Float32Array(B * S * S);
-    for (let r = 0; r < B * S; r++) out.set(mask.subarray(r * K + K - S, (r + 1) * K), r * S);
-    return out;
   }
 
   /**
@@ -216,7 +204,7 @@ export class GLMModel {
     let mask: AttentionMask;
     const m = input.mask;
     if ('sep' in m) mask = { kind: 'sep', sep: m.sep };
-    else if ('attentionMask' in m) mask = { kind: 'explicit', mask: GLMModel.squareMask(m.attentionMask, B, S, m.maskCols) };
+    else if ('attentionMask' in m) mask = { kind: 'explicit', mask: lastMaskColumns(m.attentionMask, B * S, m.maskCols, S) };
     else mask = { kind: 'sep', sep: new Int32Array(B) };
     const pDrop = (p: number): number => (train ? p : 0);
 
@@ -253,22 +241,40 @@ export class GLMModel {
       if (!recording) a.reset();
       return withArena(a, fn);
     };
+    const drop = (t: Tensor, p: number): Tensor => dropout(t, pDrop(p));
+    const attend = (l: number, xIn: Tensor): Tensor =>
+      selfAttention(this.qkv(l, this.ln1(l, xIn), Q), { heads: cfg.num_attention_heads, mask, dropoutP: pDrop(cfg.attention_dropout_prob) });
     let x = inArena(1, () => dropout(this.embed(input), pDrop(cfg.embedding_dropout_prob)));
-    for (let l = 0; l < this.layers.length; l++) x = inArena(l, () => this.layer(l, x, mask, pDrop, Q));
+    for (let l = 0; l < this.layers.length; l++) x = inArena(l, () => this.layer(l, x, attend, drop, Q));
     return x;
   }
 
-  /** One pre-LayerNorm transformer layer of forward(). */
-  private layer(l: number, xIn: Tensor, mask: AttentionMask, pDrop: (p: number) => number, Q: ModelQuant | null): Tensor {
+  /** LayerNorm 1 of layer l (the attention sublayer's input). */
+  private ln1(l: number, x: Tensor): Tensor {
+    const L = this.layers[l]!;
+    return layerNorm(x, L.ln1w, L.ln1b, this.config.layernorm_epsilon);
+  }
+
+  /** The fused QKV projection of layer l: [.., H] → [.., 3H]. */
+  private qkv(l: number, u: Tensor, Q: ModelQuant | null): Tensor {
+    const L = this.layers[l]!, LQ = Q ? Q.layers[l]! : null;
+    return LQ ? quantLinear(u, LQ.qkv, L.qkvB) : linear(u, L.qkvW, L.qkvB);
+  }
+
+  /**
+   * One pre-LayerNorm transformer layer, the same for forward() and forwardIncremental():
+   * x = xIn + Dense(attend(xIn)), then x + FC2(GELU(FC1(LN2(x)))). `attend` is the attention
+   * context of the layer input (full self-attention, or attention over the decoding cache);
+   * `drop` applies the training dropout (none when decoding).
+   */
+  private layer(l: number, xIn: Tensor, attend: (l: number, xIn: Tensor) => Tensor, drop: (t: Tensor, p: number) => Tensor, Q: ModelQuant | null): Tensor {
     const cfg = this.config;
     const L = this.layers[l]!, LQ = Q ? Q.layers[l]! : null;
-    const u = layerNorm(xIn, L.ln1w, L.ln1b, cfg.layernorm_epsilon);
-    const qkv = LQ ? quantLinear(u, LQ.qkv, L.qkvB) : linear(u, L.qkvW, L.qkvB);
-    const ctx = selfAttention(qkv, { heads: cfg.num_attention_heads, mask, dropoutP: pDrop(cfg.attention_dropout_prob) });
-    const x = add(xIn, dropout(LQ ? quantLinear(ctx, LQ.dense, L.denseB) : linear(ctx, L.denseW, L.denseB), pDrop(cfg.output_dropout_prob)));
+    const ctx = attend(l, xIn);
+    const x = add(xIn, drop(LQ ? quantLinear(ctx, LQ.dense, L.denseB) : linear(ctx, L.denseW, L.denseB), cfg.output_dropout_prob));
     const v = layerNorm(x, L.ln2w, L.ln2b, cfg.layernorm_epsilon);
     const h = LQ ? quantLinearGelu(v, LQ.fc1, L.fc1B, this.geluKind) : linearGelu(v, L.fc1W, L.fc1B, this.geluKind);
-    return add(x, dropout(LQ ? quantLinear(h, LQ.fc2, L.fc2B) : linear(h, L.fc2W, L.fc2B), pDrop(cfg.output_dropout_prob)));
+    return add(x, drop(LQ ? quantLinear(h, LQ.fc2, L.fc2B) : linear(h, L.fc2W, L.fc2B), cfg.output_dropout_prob));
   }
 
   /** A cache for incremental decoding: 'kv' keeps K/V per layer, 'mems' the GLM hidden states. */
@@ -288,65 +294,36 @@ export class GLMModel {
     if (input.batch !== cache.batch) throw new Error(`forwardIncremental: batch ${input.batch} does not match the cache's ${cache.batch}`);
     const cfg = this.config;
     const { batch: B, seqLen: S } = input;
-    const H = cfg.hidden_size, N = cfg.num_attention_heads, D = H / N;
-    const be = backend();
+    const H = cfg.hidden_size, N = cfg.num_attention_heads;
     const Q = this.quant;
     return noGrad(() => {
       let x = this.embed(input);
       const m = input.mask;
-      let maskMode: MaskMode = MASK_SEP;
-      let sepAll: Int32Array = new Int32Array(B);
-      let explicit: Float32Array | null = null;
-      if ('sep' in m) sepAll = m.sep;
-      else if ('attentionMask' in m) {
-        maskMode = MASK_EXPLICIT;
-        const K = m.maskCols, T = M + S;
-        explicit = new Float32Array(B * S * T);
-        for (let r = 0; r < B * S; r++) explicit.set(m.attentionMask.subarray(r * K + K - T, (r + 1) * K), r * T);
-      }
+      const mask: AttentionMask = 'attentionMask' in m
+        ? { kind: 'explicit', mask: lastMaskColumns(m.attentionMask, B * S, m.maskCols, M + S) }
+        : { kind: 'sep', sep: 'sep' in m ? m.sep : new Int32Array(B) };
+      const common = { batch: B, seq: S, hidden: H, heads: N, keys: M + S, mask };
+      const attend = (l: number, xIn: Tensor): Tensor => {
+        if (cache.kind === 'kv') {
+          const qkv = this.qkv(l, this.ln1(l, xIn), Q).f32;
+          cache.appendKV(l, qkv, S);
+          return cachedAttention(qkv, { ...common, ldq: 3 * H, qSampleStride: S * 3 * H, kv: (b) => ({ k: cache.keys(l, b), v: cache.values(l, b), ld: H }) });
+        }
+        // GLM mems: LN1 over [memory ; new], QKV over all rows, queries are the new rows.
+        const all = cache.hiddenWithNew(l, xIn.f32, S);
+        const qkv = this.qkv(l, this.ln1(l, new Tensor(all, [B, M + S, H])), Q).f32;
+        const T = (M + S) * 3 * H;
+        return cachedAttention(qkv.subarray(M * 3 * H), {
+          ...common, ldq: 3 * H, qSampleStride: T, kv: (b) => ({ k: qkv.subarray(b * T + H), v: qkv.subarray(b * T + 2 * H), ld: 3 * H }),
+        });
+      };
+      const noDropout = (t: Tensor): Tensor => t;
       // Capacity in steps of 64 positions: a decode step after the prefill does not have to
       // grow (copy) every layer's K/V buffers, only every 64th position (or by doubling) does.
       cache.reserve(Math.ceil((M + S) / 64) * 64);
       if (cache.keepHidden || cache.kind === 'mems') cache.appendHidden(0, x.f32, S);
       for (let l = 0; l < this.layers.length; l++) {
-        const L = this.layers[l]!, LQ = Q ? Q.layers[l]! : null;
-        const qkvOf = (u: Tensor): Float32Array => (LQ ? quantLinear(u, LQ.qkv, L.qkvB) : linear(u, L.qkvW, L.qkvB)).f32;
-        const ctx = new Float32Array(B * S * H);
-        if (cache.kind === 'kv') {
-          const qkv = qkvOf(layerNorm(x, L.ln1w, L.ln1b, cfg.layernorm_epsilon));
-          cache.appendKV(l, qkv, S);
-          for (let b = 0; b < B; b++) {
-            be.attention({
-              q: qkv.subarray(b * S * 3 * H), ldq: 3 * H,
-              k: cache.keys(l, b), ldk: H, v: cache.values(l, b), ldv: H,
-              batch: 1, heads: N, headDim: D, sq: S, sk: M + S, scale: 1 / Math.sqrt(D),
-              maskMode, sep: maskMode === MASK_SEP ? sepAll.subarray(b, b + 1) : null,
-              mask: explicit ? explicit.subarray(b * S * (M + S), (b + 1) * S * (M + S)) : null,
-              dropoutP: 0, dropoutSeed: 0, out: ctx.subarray(b * S * H), ldo: H, probs: null,
-            });
-          }
-        } else {
-          // GLM mems: LN1 over [memory ; new], QKV over all rows, queries are the new rows.
-          const all = cache.hiddenWithNew(l, x.f32, S);
-          const qkv = qkvOf(layerNorm(new Tensor(all, [B, M + S, H]), L.ln1w, L.ln1b, cfg.layernorm_epsilon));
-          for (let b = 0; b < B; b++) {
-            const base = b * (M + S) * 3 * H;
-            be.attention({
-              q: qkv.subarray(base + M * 3 * H), ldq: 3 * H,
-              k: qkv.subarray(base + H), ldk: 3 * H, v: qkv.subarray(base + 2 * H), ldv: 3 * H,
-              batch: 1, heads: N, headDim: D, sq: S, sk: M + S, scale: 1 / Math.sqrt(D),
-              maskMode, sep: maskMode === MASK_SEP ? sepAll.subarray(b, b + 1) : null,
-              mask: explicit ? explicit.subarray(b * S * (M + S), (b + 1) * S * (M + S)) : null,
-              dropoutP: 0, dropoutSeed: 0, out: ctx.subarray(b * S * H), ldo: H, probs: null,
-            });
-          }
-        }
-        const c = new Tensor(ctx, [B, S, H]);
-        x = add(x, LQ ? quantLinear(c, LQ.dense, L.denseB) : linear(c, L.denseW, L.denseB));
-        const v = layerNorm(x, L.ln2w, L.ln2b, cfg.layernorm_epsilon);
-        x = add(x, LQ
-          ? quantLinear(quantLinearGelu(v, LQ.fc1, L.fc1B, this.geluKind), LQ.fc2, L.fc2B)
-          : linear(linearGelu(v, L.fc1W, L.fc1B, this.geluKind), L.fc2W, L.fc2B));
+        x = this.layer(l, x, attend, noDropout, Q);
         if (cache.keepHidden || cache.kind === 'mems') cache.appendHidden(l + 1, x.f32, S);
       }
       cache.advance(S);

@@ -5,7 +5,7 @@
  * and one mask form (spec §2.3): `sep` [B] or an explicit 0/1 mask [B, 1, S, K] with K ≥ S + M
  * (its last S + M columns are used; M is the cached memory length).
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { GLMConfig } from './config.js';
 
 export type MaskInput =

@@ -13,11 +13,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withBackend } from '../backend/index.js';
 import { loadModel } from '../io/checkpoint.js';
-import { isGlmError } from '../io/errors.js';
+import { isGlmError } from '../util/errors.js';
 import { noGrad, Tensor } from '../tensor/tensor.js';
 import type { GLMModel } from './glm.js';
 import type { ModelInput } from './inputs.js';
-import { parseQuantKind, quantizeMatrix, type QuantKind } from './quant.js';
+import { parseQuantKind, quantizeMatrix, type QuantKind } from '../tensor/ops/quant.js';
 import { goldenDir, maxAbs, maxAbsDiff, testBackends } from '../testing/helpers.js';
 
 const CLS = 1, EOS = 2, MASK = 3, SOP = 6;

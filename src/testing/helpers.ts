@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import type { Backend } from '../backend/backend.js';
-import { GlmError } from '../io/errors.js';
-import { referenceBackend, tryNative, nativeUnavailableReason } from '../backend/index.js';
+import { GlmError } from '../util/errors.js';
+import { backendNames, referenceBackend, tryBackend, unavailableReason } from '../backend/index.js';
 
 export { repoRoot } from '../util/repo-root.js';
 import { repoRoot } from '../util/repo-root.js';
@@ -20,14 +20,20 @@ export function goldenDir(...parts: string[]): string {
 }
 
 /**
- * Backends under test: reference always; native unless GLM_SKIP_NATIVE_TESTS=1. A missing native
- * backend is an error, not a skip, so a broken build cannot pass CI unnoticed.
+ * Backends under test: reference first, then every other backend of the table (backend/registry.ts)
+ * unless GLM_SKIP_NATIVE_TESTS=1. A backend that does not load is an error, not a skip, so a broken
+ * build cannot pass CI unnoticed.
  */
 export function testBackends(): Backend[] {
   if (process.env['GLM_SKIP_NATIVE_TESTS'] === '1') return [referenceBackend];
-  const nb = tryNative();
-  if (!nb) throw new Error(`native backend unavailable: ${nativeUnavailableReason()} (set GLM_SKIP_NATIVE_TESTS=1 to test the reference backend only)`);
-  return [referenceBackend, nb];
+  const out: Backend[] = [referenceBackend];
+  for (const name of backendNames()) {
+    if (name === 'reference') continue;
+    const b = tryBackend(name);
+    if (!b) throw new Error(`${name} backend unavailable: ${unavailableReason(name)} (set GLM_SKIP_NATIVE_TESTS=1 to test the reference backend only)`);
+    out.push(b);
+  }
+  return out;
 }
 
 export { maxAbs, maxAbsDiff } from '../util/compare.js';

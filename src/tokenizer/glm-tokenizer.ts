@@ -1,7 +1,7 @@
 /**
  * The GLM tokenizer: a subword text model plus the family's command tokens (spec §3.1, §3.2).
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import { splitOnCommandTokens } from './command-tokens.js';
 import type { TextModel } from './text-model.js';
 import type { CommandTokenInfo, GlmTokenizer, InputLayout, SpecialTokenIdMap, TokenizerFamily } from './types.js';

@@ -5,7 +5,7 @@ import { loadTokenizer } from './load.js';
 import { buildGenerationInput, buildMultipleChoiceInput, collate, encodeSource, hubLabels, sourceFromIds } from './input-builders.js';
 import { readAll } from '../io/safetensors.js';
 import { goldenDir } from '../testing/helpers.js';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { SpecialTokenIdMap } from './types.js';
 
 test('source text: [CLS] … eos per layout (BERT: [PAD] original, [SEP] hub; no eos after [gMASK] in original generation)', () => {

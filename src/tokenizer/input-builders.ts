@@ -11,8 +11,9 @@
  * Builders work on ids and a SpecialTokenIdMap so that they serve any family (and symbolic tests).
  * Positions: row 0 = position, row 1 = block position (spec §2.1).
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import type { ModelInput } from '../model/inputs.js';
+import { explicitMask, packRows, sepSees } from '../model/rows.js';
 import type { GlmTokenizer, InputLayout, SpecialTokenIdMap } from './types.js';
 
 /** One example. Targets are aligned with inputIds (no shift); hub `labels` = targets with −100 where lossMask is 0. */
@@ -207,39 +208,19 @@ export interface CollatedBatch {
  */
 export function collate(examples: readonly GlmExample[], opts: { padId: number; positionPad?: 'zero' | 'last' }): CollatedBatch {
   if (examples.length === 0) throw new GlmError('E_INPUT', 'cannot collate an empty batch');
-  const B = examples.length;
-  const S = Math.max(...examples.map((e) => e.inputIds.length));
-  const ids = new Int32Array(B * S).fill(opts.padId);
-  const pos = new Int32Array(B * 2 * S);
-  const targets = new Int32Array(B * S).fill(opts.padId);
-  const lossMask = new Float32Array(B * S);
-  const explicit = examples.some((e) => e.attentionMask);
-  const sep = new Int32Array(B);
-  const mask = explicit ? new Float32Array(B * S * S) : null;
   examples.forEach((e, b) => {
     const n = e.inputIds.length;
     if (e.positionIds.length < n || e.blockPositionIds.length < n) throw new GlmError('E_INPUT', `example ${b}: fewer positions than tokens`);
-    for (let i = 0; i < S; i++) {
-      const real = i < n;
-      ids[b * S + i] = real ? e.inputIds[i]! : opts.padId;
-      const last = opts.positionPad === 'last';
-      pos[b * 2 * S + i] = real ? e.positionIds[i]! : last ? e.positionIds[n - 1]! : 0;
-      pos[b * 2 * S + S + i] = real ? e.blockPositionIds[i]! : last ? e.blockPositionIds[n - 1]! : 0;
-      if (real && e.targets) targets[b * S + i] = e.targets[i]!;
-      if (real && e.lossMask) lossMask[b * S + i] = e.lossMask[i]!;
-    }
-    sep[b] = e.sep;
-    if (mask) {
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < n; j++) {
-          const v = e.attentionMask ? e.attentionMask[i]![j]! : j <= i || j < e.sep ? 1 : 0;
-          mask[(b * S + i) * S + j] = v;
-        }
-      }
-    }
   });
-  const input: ModelInput = { batch: B, seqLen: S, inputIds: ids, positionIds: pos, mask: mask ? { attentionMask: mask, maskCols: S } : { sep } };
-  return { input, targets, lossMask };
+  const rows = examples.map((e) => ({ ids: e.inputIds, positions: e.positionIds, blockPositions: e.blockPositionIds, sep: e.sep, targets: e.targets, lossMask: e.lossMask }));
+  const S = Math.max(...examples.map((e) => e.inputIds.length));
+  const mask = examples.some((e) => e.attentionMask)
+    ? explicitMask(examples.length, S, examples.map((e) => e.inputIds.length), (b, i, j) => {
+      const e = examples[b]!;
+      return e.attentionMask ? e.attentionMask[i]![j]! : sepSees(i, j, e.sep);
+    }, 'none')
+    : undefined;
+  return packRows(rows, { padId: opts.padId, targetPad: opts.padId, positionPad: opts.positionPad, ...(mask ? { mask } : {}) });
 }
 
 function range(a: number, b: number): number[] {

@@ -6,7 +6,7 @@
 import { defaultModelDir } from '../io/default-model.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import { CommandTokenizer } from './glm-tokenizer.js';
 import { HfTextModel, bertTokenizerJson, byteLevelBpeTokenizerJson } from './hf-model.js';
 import { SentencePieceModel } from './sentencepiece/model.js';

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { loadTokenizer } from './load.js';
 import { bertUncasedVocab, gpt2Files, convertBertVocabJson, sha256, BERT_VOCAB_TXT_SHA256 } from './vocab-files.js';
-import { bertReferenceEncode, Gpt2Reference } from './testing/reference.js';
+import { bertReferenceEncode, Gpt2Reference } from '../testing/tokenizer-reference.js';
 
 const require = createRequire(import.meta.url);
 const gpt3Encoder = require('gpt-3-encoder') as { encode(text: string): number[]; decode(ids: number[]): string };

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { loadTokenizer } from './load.js';
 import { saveTokenizer } from './save.js';
 import { repoRoot } from '../testing/helpers.js';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'glm-toksave-'));
 const SP = (): string => path.join(repoRoot(), 'test-fixtures', 'sentencepiece', 'zh-unigram.model');

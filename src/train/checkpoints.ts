@@ -16,10 +16,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { GlmError } from '../io/errors.js';
-import { writeFileAtomic } from '../io/checkpoint.js';
+import { GlmError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { SafetensorsReader, writeSafetensors } from '../io/safetensors.js';
-import { configToJSON, parseConfig, type GLMConfig } from '../model/config.js';
+import { configToJSON, type GLMConfig } from '../model/config.js';
+import { readConfigFile } from '../io/hf.js';
 import type { GLMModel } from '../model/glm.js';
 import type { AdamW } from './optimizer.js';
 
@@ -150,7 +151,7 @@ export function verifyCheckpoint(ckpt: string): { config: GLMConfig; state: Trai
       throw new GlmError('E_CHECKPOINT_CORRUPT', `${name} fails its checksum (${got.bytes} bytes, sha256 ${got.sha256.slice(0, 12)}…; expected ${want.bytes} bytes, ${want.sha256.slice(0, 12)}…)`, { path: ckpt });
     }
   }
-  const config = parseConfig(JSON.parse(fs.readFileSync(path.join(ckpt, 'config.json'), 'utf8')), path.join(ckpt, 'config.json'));
+  const config = readConfigFile(path.join(ckpt, 'config.json'));
   const { format: _f, version: _v, files: _files, ...state } = sf;
   return { config, state };
 }

@@ -16,14 +16,14 @@ import os from 'node:os';
 import type { GLMConfig } from '../model/config.js';
 import { parameterCount } from '../model/config.js';
 
-export interface MemoryEstimate {
+export interface TrainingMemoryEstimate {
   parameters: number;
   persistentBytes: number;
   activationBytes: number;
   totalBytes: number;
 }
 
-export function estimateTrainingMemory(cfg: GLMConfig, batch: number, sampleLength: number): MemoryEstimate {
+export function estimateTrainingMemory(cfg: GLMConfig, batch: number, sampleLength: number): TrainingMemoryEstimate {
   const P = parameterCount(cfg);
   const H = cfg.hidden_size, N = cfg.num_attention_heads, L = cfg.num_layers, V = cfg.vocab_size;
   const S = Math.ceil(sampleLength * 1.35) + 2;

@@ -3,7 +3,7 @@
  * hand-written SVG (train loss per step, smoothed, plus validation loss points).
  */
 import fs from 'node:fs';
-import { writeFileAtomic } from '../io/checkpoint.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 export interface StepRecord {
   type: 'train';

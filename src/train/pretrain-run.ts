@@ -5,10 +5,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 import { saveModel } from '../io/checkpoint.js';
 import { GLMModel } from '../model/glm.js';
-import { type GLMConfig, PRESETS, makeConfig, parseConfig, parameterCount } from '../model/config.js';
+import { type GLMConfig, PRESETS, makeConfig, parameterCount } from '../model/config.js';
+import { readConfigFile } from '../io/hf.js';
 import type { GlmTokenizer } from '../tokenizer/types.js';
 import { bundledCorpus } from '../data/bundled.js';
 import { type CorpusSpec, type DocSplit, corpusFingerprint, resolveCorpus } from '../data/corpus.js';
@@ -94,13 +95,7 @@ export function buildConfig(name: string, vocabSize: number, seq: number, dropou
     cfg = makeConfig({ ...p, vocab_size: vocabSize });
   } else {
     if (!fs.existsSync(name)) throw new GlmError('E_CONFIG', `--config must be small, ${Object.keys(PRESETS).join(', ')} or a config.json file; no such file`, { path: name });
-    let raw: unknown;
-    try {
-      raw = JSON.parse(fs.readFileSync(name, 'utf8'));
-    } catch (e) {
-      throw new GlmError('E_CONFIG', `not valid JSON: ${(e as Error).message}`, { path: name });
-    }
-    cfg = parseConfig(raw, name);
+    cfg = readConfigFile(name);
     if (cfg.vocab_size < vocabSize) throw new GlmError('E_CONFIG', `vocab_size ${cfg.vocab_size} is smaller than the tokenizer's ${vocabSize} ids`, { path: name });
     if (cfg.max_sequence_length < seq) throw new GlmError('E_CONFIG', `max_sequence_length ${cfg.max_sequence_length} is shorter than --seq ${seq}`, { path: name });
   }

@@ -9,9 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runPretrain, type PretrainRunOptions } from './pretrain-run.js';
-import { FakeTokenizer } from '../data/testing.js';
+import { FakeTokenizer } from '../testing/data.js';
 import { loadModel } from '../io/checkpoint.js';
-import { isGlmError } from '../io/errors.js';
+import { isGlmError } from '../util/errors.js';
 import { mixture } from '../cli/pretrain.js';
 import { MetricsLog } from './metrics.js';
 

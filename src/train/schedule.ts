@@ -11,7 +11,7 @@
  * `it` is the number of optimizer steps already taken, as in Megatron: the first update uses
  * lr(0), which is 0 when there is a warmup.
  */
-import { GlmError } from '../io/errors.js';
+import { GlmError } from '../util/errors.js';
 
 export type DecayStyle = 'cosine' | 'linear' | 'constant';
 

@@ -7,14 +7,10 @@ import type { ModelInput } from '../model/inputs.js';
 import { backward, type Tensor } from '../tensor/tensor.js';
 import { crossEntropy } from '../tensor/ops/nn.js';
 import { type AdamW, clipCoefficient } from './optimizer.js';
+import type { TrainBatch } from '../data/batch.js';
 
-export interface TrainBatch {
-  input: ModelInput;
-  /** [B·S], aligned with input ids (no shift, spec §1.4). */
-  targets: Int32Array;
-  /** [B·S], 1 where the token is trained on. */
-  lossMask: Float32Array;
-}
+export type { TrainBatch };
+
 
 export interface StepOptions {
   /** Global-norm clip (spec §6.1: 1.0); 0 disables. */

@@ -16,9 +16,9 @@ import { MetricsLog, lossCurveSvg } from './metrics.js';
 import { AdamW } from './optimizer.js';
 import { GLMModel } from '../model/glm.js';
 import { makeConfig } from '../model/config.js';
-import { isGlmError } from '../io/errors.js';
+import { isGlmError } from '../util/errors.js';
 
-const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'resume-child.js');
+const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'testing', 'resume-child.js');
 
 test('learning-rate schedule: warmup from 0, cosine clamped at r·lr, linear not clamped (spec §6.1)', () => {
   const s: LrSchedule = { lr: 4e-4, style: 'cosine', warmup: 0.05, decayIters: 1000, decayRatio: 0.05 };

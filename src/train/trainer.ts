@@ -10,8 +10,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GlmError } from '../io/errors.js';
-import { writeFileAtomic } from '../io/checkpoint.js';
+import { GlmError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import type { GLMModel } from '../model/glm.js';
 import { noGrad } from '../tensor/tensor.js';
 import { getDropoutState, setDropoutSeed } from '../tensor/ops/nn.js';

@@ -16,6 +16,7 @@ import {
   MASK_EXPLICIT,
   MASK_FILL,
   MASK_SEP,
+  sepSees,
   QUANT_BF16,
   QUANT_ROUND_ROWS,
   bf16TiledIndex,
@@ -86,7 +87,7 @@ function visible(args: AttentionArgs, b: number, i: number, j: number): number {
     const mem = args.sk - args.sq;
     if (j < mem) return 1;
     const jj = j - mem;
-    return jj <= i || jj < args.sep![b]! ? 1 : 0;
+    return sepSees(i, jj, args.sep![b]!) ? 1 : 0;
   }
   if (args.maskMode === MASK_EXPLICIT) return args.mask![(b * args.sq + i) * args.sk + j]!;
   return 1;

@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isGlmError } from '../../io/errors.js';
+import { isGlmError } from '../../util/errors.js';
 import { computeBleu, corpusBleu, sentenceBleu, tokenize13a, type BleuOptions } from './bleu.js';
 
 const EPSILON = 1e-8; // test_bleu.py's tolerance

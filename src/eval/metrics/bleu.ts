@@ -9,7 +9,7 @@
  *   BLEU = 100 · BP · exp(mean_n log p_n).
  * `multi-bleu.perl` (spec §5.5) is `{ tokenize: 'none', smooth: 'none' }` on pre-tokenised text.
  */
-import { GlmError } from '../../io/errors.js';
+import { GlmError } from '../../util/errors.js';
 
 export type BleuTokenizer = '13a' | 'none';
 export type BleuSmoothing = 'exp' | 'floor' | 'add-k' | 'none';

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isGlmError } from '../../io/errors.js';
+import { isGlmError } from '../../util/errors.js';
 import { accuracy, macroF1 } from './classification.js';
 
 test('accuracy_score docstring: y_pred [0,2,1,3], y_true [0,1,2,3] → 0.5', () => {

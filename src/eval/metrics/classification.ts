@@ -3,7 +3,7 @@
  * (`accuracy_score`, `f1_score(average='macro')`, zero_division = 0), which GLM's SuperGLUE
  * evaluation uses (CB reports macro-F1).
  */
-import { GlmError } from '../../io/errors.js';
+import { GlmError } from '../../util/errors.js';
 
 type Label = string | number | boolean;
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../util/rng.js';
-import { isGlmError } from '../../io/errors.js';
+import { isGlmError } from '../../util/errors.js';
 import { fillBlanks, infillingBleu, maskWords } from './infill.js';
 import { perplexityFromNll } from './perplexity.js';
 

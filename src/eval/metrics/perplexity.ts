@@ -6,7 +6,7 @@
  * where N_words is the number of whitespace-separated words of the raw text (its first word is
  * never predicted, like the first token).
  */
-import { GlmError } from '../../io/errors.js';
+import { GlmError } from '../../util/errors.js';
 
 export interface PerplexityResult {
   /** Σ −log p over the scored tokens. */

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as jsRouge from 'js-rouge';
-import { isGlmError } from '../../io/errors.js';
+import { isGlmError } from '../../util/errors.js';
 import { lcsIndices, rougeCorpus, rougeLsumTokens, rougeScore, rougeTokenize } from './rouge.js';
 import { PREDICTIONS, PREDICTION_MULTI_0, TARGETS, TARGET_MULTI_0 } from './testdata/rouge-score-testdata.js';
 

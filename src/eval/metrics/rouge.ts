@@ -11,7 +11,7 @@
  *   sentence, hits counted at most as often as the token occurs on both sides, as ROUGE-1.5.5);
  * - F = 2PR / (P + R), 0 when P + R = 0.
  */
-import { GlmError } from '../../io/errors.js';
+import { GlmError } from '../../util/errors.js';
 import { porterStem } from './porter.js';
 
 export interface RougeScore {

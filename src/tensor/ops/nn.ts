@@ -184,6 +184,52 @@ export function selfAttention(qkv: Tensor, opts: AttentionOptions): Tensor {
   });
 }
 
+/** One sample's keys and values for cachedAttention: rows with row stride `ld`. */
+export interface KeyValueRows {
+  k: Float32Array;
+  v: Float32Array;
+  ld: number;
+}
+
+export interface CachedAttentionOptions {
+  batch: number;
+  /** New query rows per sample (S). */
+  seq: number;
+  hidden: number;
+  heads: number;
+  /** Row stride of q, and where sample b's first query row starts (b · qSampleStride). */
+  ldq: number;
+  qSampleStride: number;
+  /** Key rows per sample: the cached memory and the new chunk (M + S). */
+  keys: number;
+  kv: (b: number) => KeyValueRows;
+  /** sep [B] counted over the new chunk (every cached row is visible), or explicit [B, S, M + S]. */
+  mask: AttentionMask;
+}
+
+/**
+ * Attention of a new chunk over a decoding cache (inference only: no autograd). Queries are the
+ * S rows per sample of q; keys and values are the M + S rows per sample that kv(b) gives (the
+ * cache, then the new chunk). Returns the context [B, S, H].
+ */
+export function cachedAttention(q: Float32Array, o: CachedAttentionOptions): Tensor {
+  const { batch: B, seq: S, hidden: H, heads: N, keys: T } = o;
+  const D = H / N;
+  const be = backend();
+  const { maskMode, sep, mask } = maskArgs(o.mask);
+  const ctx = new Float32Array(B * S * H);
+  for (let b = 0; b < B; b++) {
+    const { k, v, ld } = o.kv(b);
+    be.attention({
+      q: q.subarray(b * o.qSampleStride), ldq: o.ldq, k, ldk: ld, v, ldv: ld,
+      batch: 1, heads: N, headDim: D, sq: S, sk: T, scale: 1 / Math.sqrt(D),
+      maskMode, sep: sep ? sep.subarray(b, b + 1) : null, mask: mask ? mask.subarray(b * S * T, (b + 1) * S * T) : null,
+      dropoutP: 0, dropoutSeed: 0, out: ctx.subarray(b * S * H), ldo: H, probs: null,
+    });
+  }
+  return new Tensor(ctx, [B, S, H]);
+}
+
 /**
  * Σ_r CE(logits[r], targets[r])·lossMask[r] / Σ lossMask — GLM's token-level mean (spec §1.9),
  * optionally label-smoothed: per row (1−ε)·NLL + ε·mean_c(−log_softmax). logits [..., V].

@@ -5,7 +5,7 @@
  * pieces merged into one `<unk>` as SentencePieceProcessor does, optional byte fallback.
  */
 import fs from 'node:fs';
-import { GlmError } from '../../io/errors.js';
+import { GlmError } from '../../util/errors.js';
 import type { TextModel } from '../text-model.js';
 import { parseSentencePieceModel, PieceType, type SpModelProto } from './proto.js';
 import { SpNormalizer } from './normalizer.js';

@@ -4,7 +4,7 @@
  * verbatim, then the whitespace rules (drop leading/trailing/repeated spaces, add the dummy
  * prefix, write spaces as U+2581 "▁").
  */
-import { GlmError } from '../../io/errors.js';
+import { GlmError } from '../../util/errors.js';
 import type { SpNormalizerSpec } from './proto.js';
 
 const SPACE_SYMBOL = [0xe2, 0x96, 0x81]; // "▁" in UTF-8

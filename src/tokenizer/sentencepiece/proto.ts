@@ -3,7 +3,7 @@
  * the pieces with scores and types, the trainer options that affect encoding, and the normalizer
  * spec. A tiny hand-written protobuf decoder; only the fields glm-ts uses are kept.
  */
-import { GlmError } from '../../io/errors.js';
+import { GlmError } from '../../util/errors.js';
 
 /** SentencePiece.Type. */
 export enum PieceType {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { SentencePieceModel } from './model.js';
 import { parseSentencePieceModel, PieceType } from './proto.js';
-import { GlmError } from '../../io/errors.js';
+import { GlmError } from '../../util/errors.js';
 import { repoRoot } from '../../testing/helpers.js';
 
 const dir = (): string => path.join(repoRoot(), 'test-fixtures', 'sentencepiece');

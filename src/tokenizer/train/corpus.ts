@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { GlmError } from '../../io/errors.js';
+import { GlmError } from '../../util/errors.js';
 
 /** Expands folders to the *.txt files below them (sorted), checks that every file exists. */
 export function expandDataFiles(inputs: readonly string[]): string[] {

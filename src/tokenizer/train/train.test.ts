@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { trainTokenizer } from './train.js';
 import { trainMerges } from './merge-trainer.js';
 import { loadTokenizer } from '../load.js';
-import { GlmError } from '../../io/errors.js';
+import { GlmError } from '../../util/errors.js';
 import { repoRoot } from '../../testing/helpers.js';
 import { expectGlmError as expectCode } from '../../testing/helpers.js';
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { GlmError } from '../../io/errors.js';
+import { GlmError } from '../../util/errors.js';
 import { bertTokenizerJson, byteLevelBpeTokenizerJson, HfTextModel } from '../hf-model.js';
 import { customCommands, specialFromCommands } from '../families.js';
 import { LoadedTokenizer } from '../load.js';
