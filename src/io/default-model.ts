@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GlmError } from './errors.js';
+import { GlmError } from '../util/errors.js';
 import { repoRoot } from '../util/repo-root.js';
 
 export const DEFAULT_MODEL_NAME = 'glm-en-small';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { GlmError } from '../../io/errors.js';
+import { GlmError } from '../../util/errors.js';
 import type { EnglishSource, SourceDoc } from './english.js';
 
 export interface BuildOptions {

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { isGlmError } from '../../io/errors.js';
+import { isGlmError } from '../../util/errors.js';
 import { decodeRdb, decodeZText, osisChapters, htmlToText, fortuneEntries, rstToText, paragraphs, groupParagraphs } from './decoders.js';
 import { dedupParagraphs, splitValue } from './build.js';
 

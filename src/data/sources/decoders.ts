@@ -5,7 +5,7 @@
  * small hand-made inputs.
  */
 import zlib from 'node:zlib';
-import { GlmError } from '../../io/errors.js';
+import { GlmError } from '../../util/errors.js';
 
 /**
  * R lazy-load database (`Rdata.rdb`): a series of objects, each `[u32 BE uncompressed length]
