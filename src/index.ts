@@ -17,6 +17,8 @@ export { ParamStore, glmParamSpecs } from './model/params.js';
 export { DecodeCache } from './model/cache.js';
 export type { ModelInput, MaskInput } from './model/inputs.js';
 export { loadModel, saveModel, loadWeights, readConfig } from './io/checkpoint.js';
+export { loadModelAsync } from './hub/load.js';
+export { resolveModel, resolveModelSync, parseHubName, hubSettings } from './hub/index.js';
 export { SafetensorsReader, readAll as readSafetensors, writeSafetensors, readSafetensorsHeader } from './io/safetensors.js';
 export { GlmError, isGlmError } from './io/errors.js';
 

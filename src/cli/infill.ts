@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { GlmError } from '../io/errors.js';
 import { num } from './flags.js';
+import { resolveModel } from '../hub/resolve.js';
 import { loadModel } from '../io/checkpoint.js';
 import { readSafetensorsHeader } from '../io/safetensors.js';
 import type { GLMModel } from '../model/glm.js';
@@ -169,7 +170,7 @@ export function register(program: Command): void {
     .command('infill')
     .description('fill every [MASK], [sMASK] and [gMASK] of the text, left to right (later blanks see earlier answers)')
     .argument('[text...]', 'prompts (several are decoded as one batch)')
-    .requiredOption('--model <dir>', 'model folder: config.json + model.safetensors (+ tokenizer files)')
+    .requiredOption('--model <dir>', 'model folder: config.json + model.safetensors (+ tokenizer files); or a Hub name OWNER/NAME[@REVISION]')
     .option('--tokenizer <name|dir>', 'tokenizer name or folder (default: the model folder)')
     .option('--ids <list>', 'Part A as token ids instead of text: "1,20,3,2" (";" separates prompts)')
     .addOption(new Option('--strategy <name>', 'decoding strategy').choices(['greedy', 'sample', 'beam']).default('greedy'))
@@ -188,6 +189,7 @@ export function register(program: Command): void {
     .option('--stream', 'print tokens as they are produced')
     .option('--json', 'print the results as JSON')
     .action(async (texts: string[], o: InfillCommandOptions) => {
+      o.model = await resolveModel(o.model);
       if (!fs.existsSync(o.model)) throw new GlmError('E_CHECKPOINT_MISSING', 'no such model folder', { path: o.model });
       await runInfill(texts, o);
     });

@@ -19,6 +19,7 @@ import { SafetensorsReader, readSafetensorsHeader, writeSafetensors, type Safete
 import { configToJSON } from '../model/config.js';
 import type { GLMModel } from '../model/glm.js';
 import { ClassifierHead, HEAD_KEYS, type HeadSpec } from './classifier.js';
+import { resolveModelSync } from '../hub/resolve.js';
 
 export const FINETUNE_FILE = 'finetune.json';
 
@@ -99,7 +100,8 @@ export interface LoadedFinetuned {
 }
 
 /** Loads a model folder; the classifier head too when finetune.json says there is one. */
-export function loadFinetuned(dir: string): LoadedFinetuned {
+export function loadFinetuned(nameOrDir: string): LoadedFinetuned {
+  const dir = resolveModelSync(nameOrDir);
   if (!fs.existsSync(dir)) throw new GlmError('E_CHECKPOINT_MISSING', 'no such model folder', { path: dir });
   const info = readFinetuneInfo(dir);
   const withHead = info?.mode === 'classifier';

@@ -14,6 +14,7 @@ import { SafetensorsReader, writeSafetensors, type SafetensorsTensorInput } from
 import { type GLMConfig, configToJSON, parseConfig } from '../model/config.js';
 import { GLMModel } from '../model/glm.js';
 import { hasOtherWeights, loadCheckpoint } from './hf.js';
+import { resolveModelSync } from '../hub/resolve.js';
 
 export interface LoadOptions {
   /** Tensors present in the file but not in the model are an error unless this is set. */
@@ -86,8 +87,13 @@ export function loadWeights(model: GLMModel, file: string, opts: LoadOptions = {
   }
 }
 
-/** Loads `dir` (config.json + model.safetensors; any other layout hf.ts reads is dispatched to loadCheckpoint). */
-export function loadModel(dir: string, opts: LoadOptions = {}): { model: GLMModel; report: LoadReport } {
+/**
+ * Loads `dir` (config.json + model.safetensors; any other layout hf.ts reads is dispatched to
+ * loadCheckpoint). A Hub name (OWNER/NAME[@REV]) already in the Hugging Face cache loads from
+ * there; to download one, use loadModelAsync (src/hub/load.ts).
+ */
+export function loadModel(nameOrDir: string, opts: LoadOptions = {}): { model: GLMModel; report: LoadReport } {
+  const dir = resolveModelSync(nameOrDir);
   const file = path.join(dir, 'model.safetensors');
   if (!fs.existsSync(file) && hasOtherWeights(dir)) {
     // Other layouts (pytorch_model.bin, sharded *.index.json, mp_rank_00_model_states.pt): hf.ts.
