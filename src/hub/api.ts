@@ -27,7 +27,7 @@ async function call<T>(s: HubSettings, repo: string, revision: string, run: (p: 
   } catch (e) {
     if (e instanceof HubApiError) throw hubHttpError({ status: e.statusCode, errorCode, url: e.url }, repo, revision, s.endpoint, !!s.token);
     if (e instanceof TypeError && /access token/i.test(e.message)) throw new GlmError('E_HUB_TOKEN', `HF_TOKEN is not a Hugging Face access token (${e.message})`);
-    throw new GlmError('E_HUB_NETWORK', `cannot reach the Hub at ${s.endpoint} for ${repo} (${(e as Error).message}${(e as Error).cause ? `: ${((e as Error).cause as Error).message}` : ''}); to use only the local cache, set HF_HUB_OFFLINE=1`, { cause: e });
+    throw new GlmError('E_HUB_NETWORK', `there is no local folder ${repo}, and the Hub at ${s.endpoint} cannot be reached to download it (${(e as Error).message}${(e as Error).cause ? `: ${((e as Error).cause as Error).message}` : ''}); to use only the local cache, set HF_HUB_OFFLINE=1`, { cause: e });
   }
 }
 

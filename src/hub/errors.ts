@@ -15,7 +15,7 @@ export function hubHttpError(f: HttpFailure, repo: string, revision: string, end
   if (f.status === 401 || f.status === 403 || f.errorCode === 'GatedRepo') {
     const hint = hasToken
       ? 'the token in HF_TOKEN has no read access to it (for a gated model, accept its terms on the Hub first)'
-      : 'it is private or gated, or does not exist: set HF_TOKEN to a Hugging Face access token that can read it';
+      : 'it is private or gated, or does not exist (and there is no local folder of that name): set HF_TOKEN to a Hugging Face access token that can read it';
     return new GlmError('E_HUB_UNAUTHORIZED', `${what}: the Hub at ${endpoint} refused access (HTTP ${f.status}); ${hint}`, { details });
   }
   if (f.status === 404) {

@@ -195,3 +195,8 @@ test('local folders and non-Hub strings pass through untouched', async () => {
   assert.equal(await resolveModel('./no/such', quiet), './no/such');
   assert.equal(hub.log.length, 0);
 });
+
+test('an unreachable endpoint is a clear error that offers HF_HUB_OFFLINE', async () => {
+  process.env['HF_ENDPOINT'] = 'http://127.0.0.1:1';
+  await assert.rejects(resolveModel('owner/tiny-glm', quiet), (e: unknown) => isGlmError(e, 'E_HUB_NETWORK') && /no local folder owner\/tiny-glm/.test((e as Error).message) && /HF_HUB_OFFLINE=1/.test((e as Error).message));
+});
