@@ -9,6 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { scanCacheDir } from '@huggingface/hub';
 import { FakeHub, commitId } from './testing/fake-hub.js';
 import { tinyRepo, type TinyRepo } from './testing/tiny-repo.js';
 import { resolveModel } from './resolve.js';
@@ -74,6 +75,13 @@ test('a Hub name downloads the needed files into the HF cache layout and loads w
   const gitOid = crypto.createHash('sha1').update(`blob ${main.files['config.json']!.length}\0`).update(main.files['config.json']!).digest('hex');
   assert.equal(fs.readlinkSync(path.join(dir, 'config.json')), path.join('..', '..', 'blobs', gitOid));
   assert.deepEqual(fs.readdirSync(path.join(repoDir(), 'blobs')).filter((f) => f.includes('.incomplete')), []);
+  // The ecosystem's own cache scanner reads the cache as one repository, one revision, refs/main.
+  const scan = await scanCacheDir(path.join(home, 'hub'));
+  assert.deepEqual(scan.warnings, []);
+  assert.deepEqual(scan.repos.map((r) => [r.id.name, r.id.type]), [['owner/tiny-glm', 'model']]);
+  const rev = scan.repos[0]!.revisions;
+  assert.deepEqual(rev.map((r) => [r.commitOid, r.refs]), [[MAIN, ['main']]]);
+  assert.deepEqual(rev[0]!.files.map((f) => [path.basename(f.path), f.blob.size]).sort(), ['config.json', 'model.safetensors', 'tokenizer_config.json', 'vocab.txt'].map((f) => [f, main.files[f]!.length]));
   assert.deepEqual(logits(loadModel(dir).model), logits(loadModel(main.localDir).model));
   assert.equal(loadTokenizer(dir).family, 'bert');
   const ends = events.filter((e) => e.phase === 'end').map((e) => e.file).sort();
@@ -94,6 +102,24 @@ test('a cache hit downloads nothing: a branch costs one API request, a commit no
   assert.equal(await resolveModel(`owner/tiny-glm@${MAIN}`, quiet), dir);
   assert.equal(hub.log.length, 0);
   assert.deepEqual(logits(loadModel('owner/tiny-glm').model), logits(main.model));
+  assert.equal(hub.log.length, 0);
+});
+
+test('a cache laid out by Python\'s huggingface_hub (blobs, relative symlinks, refs) loads offline', async () => {
+  const root = repoDir();
+  for (const [f, bytes] of Object.entries(main.files)) {
+    if (!['config.json', 'model.safetensors', 'tokenizer_config.json', 'vocab.txt'].includes(f)) continue;
+    const etag = f.endsWith('.safetensors') ? sha256(bytes) : crypto.createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+    fs.mkdirSync(path.join(root, 'blobs'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'blobs', etag), bytes);
+    fs.mkdirSync(path.join(root, 'snapshots', MAIN), { recursive: true });
+    fs.symlinkSync(`../../blobs/${etag}`, path.join(root, 'snapshots', MAIN, f));
+  }
+  fs.mkdirSync(path.join(root, 'refs'));
+  fs.writeFileSync(path.join(root, 'refs', 'main'), MAIN);
+  process.env['HF_HUB_OFFLINE'] = '1';
+  assert.deepEqual(logits((await loadModelAsync('owner/tiny-glm', quiet)).model), logits(main.model));
+  assert.equal(loadTokenizer(path.join(root, 'snapshots', MAIN)).family, 'bert');
   assert.equal(hub.log.length, 0);
 });
 
@@ -199,4 +225,22 @@ test('local folders and non-Hub strings pass through untouched', async () => {
 test('an unreachable endpoint is a clear error that offers HF_HUB_OFFLINE', async () => {
   process.env['HF_ENDPOINT'] = 'http://127.0.0.1:1';
   await assert.rejects(resolveModel('owner/tiny-glm', quiet), (e: unknown) => isGlmError(e, 'E_HUB_NETWORK') && /no local folder owner\/tiny-glm/.test((e as Error).message) && /HF_HUB_OFFLINE=1/.test((e as Error).message));
+});
+
+test('resolve headers that disagree with paths-info (moved commit, other size or etag) are refused before anything is cached', async () => {
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ['vocab.txt', { 'X-Repo-Commit': DEV }, /served commit/],
+    ['model.safetensors', { 'X-Linked-Size': '12' }, /X-Linked-Size 12/],
+    ['model.safetensors', { 'X-Linked-Etag': `"${'0'.repeat(64)}"` }, /ETag 0{64}/],
+  ];
+  for (const [file, headers, re] of cases) {
+    fs.rmSync(path.join(home, 'hub'), { recursive: true, force: true });
+    hub.headerOverrides.set(file, headers);
+    try {
+      await assert.rejects(resolveModel('owner/tiny-glm', quiet), (e: unknown) => isGlmError(e, 'E_HUB_CHANGED') && re.test((e as Error).message));
+    } finally {
+      hub.headerOverrides.delete(file);
+    }
+    assert.ok(!fs.existsSync(path.join(repoDir(), 'snapshots', MAIN, file)), file);
+  }
 });

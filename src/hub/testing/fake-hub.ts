@@ -10,7 +10,8 @@
  * Errors as the Hub sends them: 401 for a private repository without a valid token, 404 with
  * X-Error-Code RepoNotFound / RevisionNotFound / EntryNotFound. Test hooks: `cutAfter` drops the
  * connection after n bytes of a file's first transfer; `corrupt` serves altered bytes (same length)
- * under the true hashes. Every request is logged.
+ * under the true hashes; `headerOverrides` changes the resolve response's headers. Every request is
+ * logged.
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
@@ -47,6 +48,8 @@ export class FakeHub {
   readonly cutAfter = new Map<string, number>();
   /** file paths served with altered bytes. */
   readonly corrupt = new Set<string>();
+  /** file path → headers that replace the Hub's on its resolve response (a moved branch, a wrong size). */
+  readonly headerOverrides = new Map<string, Record<string, string>>();
   private readonly blobs = new Map<string, { bytes: Uint8Array; path: string }>();
   private constructor(private readonly server: http.Server, readonly url: string) {}
 
@@ -166,11 +169,11 @@ export class FakeHub {
       if (!bytes) return this.error(res, 404, 'EntryNotFound', `${file} does not exist on "${parts[3]}"`);
       if (LFS.test(file)) {
         const h = sha256(bytes);
-        res.writeHead(302, { Location: `${this.url}/cdn-lfs/${h}`, 'X-Repo-Commit': found.commit, 'X-Linked-Etag': `"${h}"`, 'X-Linked-Size': String(bytes.length), ETag: `"${gitSha1(bytes)}"` });
+        res.writeHead(302, { Location: `${this.url}/cdn-lfs/${h}`, 'X-Repo-Commit': found.commit, 'X-Linked-Etag': `"${h}"`, 'X-Linked-Size': String(bytes.length), ETag: `"${gitSha1(bytes)}"`, ...this.headerOverrides.get(file) });
         res.end();
         return;
       }
-      return this.send(req, res, bytes, file, { ETag: `"${gitSha1(bytes)}"`, 'X-Repo-Commit': found.commit });
+      return this.send(req, res, bytes, file, { ETag: `"${gitSha1(bytes)}"`, 'X-Repo-Commit': found.commit, ...this.headerOverrides.get(file) });
     }
     this.error(res, 404, undefined, 'not found');
   }
