@@ -146,8 +146,12 @@ test('revisions: @branch (sharded weights) and @commit load their own weights; a
   const devLogits = logits(loadModel(devDir).model);
   assert.deepEqual(devLogits, logits(dev.model));
   assert.notDeepEqual(devLogits, logits(main.model));
+  hub.log.length = 0;
   const mainDir = await resolveModel(`owner/tiny-glm@${MAIN}`, quiet);
   assert.equal(mainDir, path.join(repoDir(), 'snapshots', MAIN));
+  // config and tokenizer files are byte-identical on both commits: their blobs are shared, not fetched again.
+  assert.deepEqual(resolves(), ['model.safetensors']);
+  assert.equal(fs.readlinkSync(path.join(mainDir, 'vocab.txt')), fs.readlinkSync(path.join(devDir, 'vocab.txt')));
   assert.ok(!fs.existsSync(path.join(repoDir(), 'refs', 'main')), 'a commit revision writes no ref');
   assert.deepEqual(logits(loadModel(mainDir).model), logits(main.model));
   await assert.rejects(resolveModel('owner/tiny-glm@nope', quiet), (e: unknown) => isGlmError(e, 'E_HUB_NOT_FOUND') && /revision "nope"/.test((e as Error).message));
