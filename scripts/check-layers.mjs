@@ -22,7 +22,7 @@ export const LAYERS = [
   ['train'],
   ['data', 'eval', 'generate', 'convert'],
   ['tasks'],
-  ['tokenizer'],
+  ['tokenizer', 'hub'],
   ['io'],
   ['model'],
   ['tensor'],

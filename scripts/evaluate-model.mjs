@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { loadModel } from '../dist/io/checkpoint.js';
+import { loadModel } from '../dist/index.js';
 import { loadTokenizer } from '../dist/tokenizer/load.js';
 import { infillText } from '../dist/generate/text.js';
 import { blankExamples, maskedText, scoreBlanks } from '../dist/eval/blank-filling.js';

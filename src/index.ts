@@ -16,8 +16,11 @@ export { type GLMConfig, parseConfig, makeConfig, configToJSON, parameterCount, 
 export { ParamStore, glmParamSpecs } from './model/params.js';
 export { DecodeCache } from './model/cache.js';
 export type { ModelInput, MaskInput } from './model/inputs.js';
-export { loadModel, saveModel, loadWeights, readConfig } from './io/checkpoint.js';
+export { loadFolder, saveModel, loadWeights, readConfig } from './io/checkpoint.js';
+export { loadModel } from './hub/load.js';
 export { defaultModelDir, DEFAULT_MODEL_NAME } from './io/default-model.js';
+export { loadModelAsync } from './hub/load.js';
+export { resolveModel, resolveModelSync, parseHubName, hubSettings } from './hub/index.js';
 export { SafetensorsReader, readAll as readSafetensors, writeSafetensors, readSafetensorsHeader } from './io/safetensors.js';
 export { GlmError, isGlmError } from './util/errors.js';
 

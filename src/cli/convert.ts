@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { GlmError } from '../util/errors.js';
 import { convertCheckpoint, type ExportDType } from '../convert/export.js';
 import type { GLMConfig } from '../model/config.js';
+import { resolveModel } from '../hub/resolve.js';
 
 interface ConvertFlags {
   dtype?: ExportDType;
@@ -21,7 +22,7 @@ export function register(program: Command): void {
   program
     .command('convert')
     .description('convert a checkpoint (HF folder, pytorch_model.bin, sharded index, mp_rank_00_model_states.pt) into an HF-layout folder')
-    .argument('<src>', 'checkpoint folder or file')
+    .argument('<src>', 'checkpoint folder or file, or a Hub name OWNER/NAME[@REVISION]')
     .argument('<dst>', 'output folder')
     .addOption(new Option('--dtype <dtype>', 'stored dtype (default: the source dtype)').choices(['f32', 'f16', 'bf16']))
     .option('--tokenizer <name|dir>', 'tokenizer files to write (default: those in the source folder)')
@@ -33,7 +34,8 @@ export function register(program: Command): void {
     .addOption(new Option('--gelu <kind>', 'override the GELU recorded in config.json').choices(['erf', 'tanh']))
     .option('--heads <n>', 'number of attention heads, when it cannot be read from the checkpoint')
     .option('--copy-gmask-row', 'glm-10b-chinese: copy embedding row 50007 to 50009 (the hub [gMASK] id, spec §2.6)')
-    .action((src: string, dst: string, o: ConvertFlags) => {
+    .action(async (name: string, dst: string, o: ConvertFlags) => {
+      const src = await resolveModel(name);
       const config: Partial<GLMConfig> = {};
       if (o.gelu) config.gelu = o.gelu;
       if (o.heads !== undefined) {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadModel } from '../io/checkpoint.js';
+import { loadFolder } from '../io/checkpoint.js';
 import { defaultModelDir, defaultModelPath } from '../io/default-model.js';
 import { loadTokenizer } from '../tokenizer/load.js';
 import { infillText } from '../generate/text.js';
@@ -20,7 +20,7 @@ const PROMPT = 'The President of the United [MASK] spoke to the Congress.';
 
 test('the shipped model is in the repository and loads with no folder named', () => {
   assert.equal(defaultModelDir(), path.join(repoRoot(), 'models', 'glm-en-small'));
-  const { model } = loadModel();
+  const { model } = loadFolder();
   const tok = loadTokenizer();
   assert.equal(model.config.vocab_size, tok.paddedVocabSize);
   const [r] = infillText(model, tok, PROMPT, { maxLength: 4 });
@@ -32,7 +32,7 @@ test('glm infill and glm score without --model use the shipped model, as the lib
   const r = run(['infill', '--max-length', '4', '--json', PROMPT]);
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { blanks: { text: string }[] }[];
-  const { model } = loadModel();
+  const { model } = loadFolder();
   const [lib] = infillText(model, loadTokenizer(), PROMPT, { maxLength: 4 });
   assert.equal(out[0]!.blanks[0]!.text, lib!.blanks[0]!.text);
   const s = run(['score', PROMPT, '--choices', 'states,kingdom']);
@@ -47,7 +47,7 @@ test('a missing shipped model is a named error, not random weights', () => {
     assert.match(r.stderr, /E_DEFAULT_MODEL_MISSING|shipped model is incomplete/);
     process.env['GLM_DEFAULT_MODEL'] = empty;
     assert.equal(defaultModelPath(), empty);
-    assert.throws(() => loadModel(), /shipped model is incomplete/);
+    assert.throws(() => loadFolder(), /shipped model is incomplete/);
   } finally {
     delete process.env['GLM_DEFAULT_MODEL'];
     fs.rmSync(empty, { recursive: true, force: true });

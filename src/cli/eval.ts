@@ -10,6 +10,7 @@ import { runEval, type EvalRunOptions } from '../finetune/evaluate.js';
 import { evalTable, progressPrinter } from '../finetune/report.js';
 import type { Split } from '../tasks/index.js';
 import { num } from './flags.js';
+import { resolveModel } from '../hub/resolve.js';
 
 interface Flags {
   model: string; task: string; split: Split; zeroShot?: boolean; pattern?: string; tokenizer?: string; dataDir?: string; limit?: number; batch?: number;
@@ -21,7 +22,7 @@ export function register(program: Command): void {
   program
     .command('eval')
     .description('evaluate a model on a task split: accuracy / macro-F1 (cloze or classifier head), ROUGE (beam search), infilling BLEU')
-    .option('--model <dir>', 'model folder, pretrained or fine-tuned (default: the shipped English GLM, models/glm-en-small)')
+    .option('--model <dir>', 'model folder (pretrained or fine-tuned), or a Hub name OWNER/NAME[@REVISION]; default: the shipped English GLM (models/glm-en-small)')
     .requiredOption('--task <name|file>', 'built-in task or task file')
     .addOption(new Option('--split <split>', 'which split').choices(['train', 'validation', 'test']).default('test'))
     .option('--zero-shot', 'score the cloze pattern with the weights as they are, ignoring a fine-tuned head or mode')
@@ -43,7 +44,7 @@ export function register(program: Command): void {
     .option('--predictions <file>', 'write per-example outputs as JSON Lines')
     .option('--no-progress', 'no progress line')
     .action(async (f: Flags) => {
-      f.model ??= defaultModelDir();
+      f.model = f.model === undefined ? defaultModelDir() : await resolveModel(f.model);
       const o: EvalRunOptions = { model: f.model, task: f.task, split: f.split, includeEop: f.eop, onProgress: progressPrinter('evaluating', f.progress) };
       const opt = <K extends keyof EvalRunOptions>(k: K, v: EvalRunOptions[K] | undefined): void => {
         if (v !== undefined) o[k] = v;

@@ -11,6 +11,7 @@ import type { FinetuneMode } from '../finetune/model-dir.js';
 import type { ChoiceLoss } from '../tensor/ops/scoring.js';
 import type { HeadVariant, PoolToken } from '../finetune/classifier.js';
 import { num } from './flags.js';
+import { resolveModel } from '../hub/resolve.js';
 
 
 interface Flags {
@@ -27,7 +28,7 @@ export function register(program: Command): void {
   program
     .command('finetune')
     .description('fine-tune a model on a task: cloze (pattern + verbalizer), classifier head, or seq2seq; keeps the best epoch')
-    .option('--model <dir>', 'model folder to start from (default: the shipped English GLM, models/glm-en-small; or the model/ folder written by glm pretrain)')
+    .option('--model <dir>', 'model folder to start from (e.g. the model/ folder written by glm pretrain), or a Hub name OWNER/NAME[@REVISION]; default: the shipped English GLM (models/glm-en-small)')
     .requiredOption('--task <name|file>', 'built-in task (sentiment, spam, debian-summaries, boolq, cb, copa, …) or a task file (JSON)')
     .addOption(new Option('--mode <mode>', 'cloze (default for classification), classifier (spec §5.2 head) or seq2seq').choices(['cloze', 'classifier', 'seq2seq']))
     .requiredOption('--out <dir>', 'output model folder (the best epoch) with finetune.json and train-log.json')
@@ -61,7 +62,7 @@ export function register(program: Command): void {
     .option('--smask', 'seq2seq: use [sMASK] as the blank (task-mask models)')
     .option('--no-progress', 'no progress bar')
     .action(async (f: Flags) => {
-      f.model ??= defaultModelDir();
+      f.model = f.model === undefined ? defaultModelDir() : await resolveModel(f.model);
       const o: FinetuneRunOptions = {
         model: f.model, task: f.task, out: f.out, epochs: f.epochs, batch: f.batch, weightDecay: f.weightDecay, clip: f.clip, seed: f.seed,
         head: f.head, pool: f.pool, includeEop: f.eop, noEval: !f.eval, progress: f.progress,

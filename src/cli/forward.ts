@@ -6,9 +6,10 @@
  * optional targets [B, S] and loss_mask [B, S]. Output: logits [B, S, V]; with targets also loss
  * (Σ CE·loss_mask / Σ loss_mask); with --grads also grad.<param> for every parameter.
  */
+import { resolveModel } from '../hub/resolve.js';
 import { GlmError } from '../util/errors.js';
 import { SafetensorsReader, writeSafetensors, type SafetensorsTensorInput } from '../io/safetensors.js';
-import { loadModel } from '../io/checkpoint.js';
+import { loadFolder } from '../io/checkpoint.js';
 import { explicitMaskFromShape, type ModelInput } from '../model/inputs.js';
 import { backward } from '../tensor/tensor.js';
 import { crossEntropy } from '../tensor/ops/nn.js';
@@ -57,7 +58,7 @@ function readInputs(file: string): { input: ModelInput; targets: Int32Array | nu
 }
 
 export function runForward(opts: ForwardCommandOptions): { loss: number | null; outputs: string[] } {
-  const { model } = loadModel(opts.model);
+  const { model } = loadFolder(opts.model);
   const { input, targets, lossMask } = readInputs(opts.input);
   if (opts.grads && !targets) throw new GlmError('E_INPUT_MISSING', '--grads needs targets [B, S] (and optionally loss_mask) in the input file', { path: opts.input });
   const { logits } = model.forward(input);
@@ -82,12 +83,13 @@ export function register(program: Command): void {
   program
     .command('forward')
     .description('run the model on a batch stored in safetensors and write logits (and loss, gradients)')
-    .requiredOption('--model <dir>', 'model folder with config.json and model.safetensors')
+    .requiredOption('--model <dir>', 'model folder with config.json and model.safetensors, or a Hub name OWNER/NAME[@REVISION]')
     .requiredOption('--input <file>', 'input_ids [B,S], position_ids [B,2,S], sep [B] or attention_mask [B,1,S,K]; optional targets, loss_mask')
     .requiredOption('--output <file>', 'output safetensors: logits [B,S,V], loss, grad.<param>')
     .option('--grads', 'also write the gradient of the loss for every parameter')
     .addOption(new Option('--backend <name>', 'compute backend').choices(backendNames()))
-    .action((o: { model: string; input: string; output: string; grads?: boolean; backend?: BackendName }) => {
+    .action(async (o: { model: string; input: string; output: string; grads?: boolean; backend?: BackendName }) => {
+      o.model = await resolveModel(o.model);
       if (o.backend) setBackend(o.backend);
       const r = runForward(o);
       process.stdout.write(JSON.stringify({ output: o.output, tensors: r.outputs.length, loss: r.loss }) + '\n');

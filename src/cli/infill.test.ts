@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { withBackend, referenceBackend } from '../backend/index.js';
-import { saveModel, loadModel } from '../io/checkpoint.js';
+import { saveModel, loadFolder } from '../io/checkpoint.js';
 import { loadTokenizer } from '../tokenizer/load.js';
 import { saveTokenizer } from '../tokenizer/save.js';
 import { infillText } from '../generate/text.js';
@@ -43,7 +43,7 @@ test('glm infill fills every blank of a text prompt; --json equals the library',
   assert.equal(out[0]!.blanks.length, 2);
   assert.ok(out[0]!.text.startsWith('the capital of france is'), out[0]!.text);
   assert.ok(!out[0]!.text.includes('[MASK]'));
-  const want = withBackend(referenceBackend, () => infillText(loadModel(dir).model, tok, PROMPT, { maxLength: 5, layout: tok.defaultLayout ?? 'original' }))[0]!;
+  const want = withBackend(referenceBackend, () => infillText(loadFolder(dir).model, tok, PROMPT, { maxLength: 5, layout: tok.defaultLayout ?? 'original' }))[0]!;
   assert.deepEqual(out[0]!.blanks.map((b) => b.tokens), want.blanks.map((b) => b.tokens));
   assert.equal(out[0]!.text, want.text);
   // Plain output: the filled text.
@@ -86,7 +86,7 @@ test('glm infill --ids works without a tokenizer (ids from config.json)', () => 
   const r = glm(['--model', goldenDir('tiny'), '--ids', '1,151,155,3,133,135,4,103,82,5;1,20,3,2', '--max-length', '3', '--json']);
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { filled: number[] }[];
-  const { model: golden } = loadModel(goldenDir('tiny'));
+  const { model: golden } = loadFolder(goldenDir('tiny'));
   const want = withBackend(referenceBackend, () =>
     infill(golden, [[1, 151, 155, 3, 133, 135, 4, 103, 82, 5], [1, 20, 3, 2]], specialTokensFromConfig(golden.config), { maxLength: 3 }),
   );

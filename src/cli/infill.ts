@@ -11,7 +11,8 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { GlmError } from '../util/errors.js';
 import { num } from './flags.js';
-import { loadModel } from '../io/checkpoint.js';
+import { resolveModel } from '../hub/resolve.js';
+import { loadFolder } from '../io/checkpoint.js';
 import { readSafetensorsHeader } from '../io/safetensors.js';
 import type { GLMModel } from '../model/glm.js';
 import type { GlmTokenizer, InputLayout } from '../tokenizer/types.js';
@@ -83,7 +84,7 @@ function layoutFor(o: InfillCommandOptions, tok: GlmTokenizer): InputLayout {
   try {
     if (readSafetensorsHeader(file).metadata['glm_ts_steps'] !== undefined) return 'original';
   } catch {
-    // loadModel reports a bad file; the layout question is moot then.
+    // loadFolder reports a bad file; the layout question is moot then.
   }
   return tok.defaultLayout ?? 'original';
 }
@@ -96,7 +97,7 @@ interface Prepared {
 }
 
 function prepare(texts: string[], o: InfillCommandOptions): Prepared {
-  const { model } = loadModel(o.model);
+  const { model } = loadFolder(o.model);
   if (o.ids !== undefined) {
     if (texts.length) throw new GlmError('E_CLI_OPTION', 'give either text prompts or --ids, not both');
     const tokenizer = o.tokenizer ? loadTokenizer(o.tokenizer) : hasTokenizerFiles(o.model) ? loadTokenizer(o.model) : null;
@@ -170,7 +171,7 @@ export function register(program: Command): void {
     .command('infill')
     .description('fill every [MASK], [sMASK] and [gMASK] of the text, left to right (later blanks see earlier answers)')
     .argument('[text...]', 'prompts (several are decoded as one batch)')
-    .option('--model <dir>', 'model folder: config.json + model.safetensors (+ tokenizer files); default: the shipped English GLM (models/glm-en-small)')
+    .option('--model <dir>', 'model folder: config.json + model.safetensors (+ tokenizer files); or a Hub name OWNER/NAME[@REVISION]; default: the shipped English GLM (models/glm-en-small)')
     .option('--tokenizer <name|dir>', 'tokenizer name or folder (default: the model folder)')
     .option('--ids <list>', 'Part A as token ids instead of text: "1,20,3,2" (";" separates prompts)')
     .addOption(new Option('--strategy <name>', 'decoding strategy').choices(['greedy', 'sample', 'beam']).default('greedy'))
@@ -189,7 +190,7 @@ export function register(program: Command): void {
     .option('--stream', 'print tokens as they are produced')
     .option('--json', 'print the results as JSON')
     .action(async (texts: string[], o: InfillCommandOptions) => {
-      o.model ??= defaultModelDir();
+      o.model = o.model === undefined ? defaultModelDir() : await resolveModel(o.model);
       if (!fs.existsSync(o.model)) throw new GlmError('E_CHECKPOINT_MISSING', 'no such model folder', { path: o.model });
       await runInfill(texts, o);
     });

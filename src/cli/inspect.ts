@@ -3,6 +3,7 @@
  * parameter count, stored dtypes, tokenizer family and special-token ids, and the memory needed to
  * run and to train it with glm-ts (float32 compute).
  */
+import { resolveModel } from '../hub/resolve.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { locateCheckpoint, openTensorSource, inferConfig, readConfigFile, modelKey, type CheckpointFormat } from '../io/hf.js';
@@ -144,10 +145,11 @@ export function register(program: Command): void {
   program
     .command('inspect')
     .description('describe a checkpoint (any layout glm-ts reads) without loading its weights')
-    .argument('<path>', 'checkpoint folder or file')
+    .argument('<path>', 'checkpoint folder or file, or a Hub name OWNER/NAME[@REVISION]')
     .option('--json', 'print JSON instead of text')
     .option('--allow-global <names...>', 'pickle globals to record as inert data (never called)')
-    .action((p: string, o: { json?: boolean; allowGlobal?: string[] }) => {
+    .action(async (name: string, o: { json?: boolean; allowGlobal?: string[] }) => {
+      const p = await resolveModel(name);
       const r = inspectCheckpoint(p, o.allowGlobal ? { inertGlobals: o.allowGlobal } : {});
       process.stdout.write(o.json ? JSON.stringify(r) + '\n' : formatInspect(r));
     });

@@ -10,6 +10,7 @@ import { openTokenizer } from '../finetune/setup.js';
 import { scoreTextChoices } from '../finetune/score-text.js';
 import { table } from '../finetune/report.js';
 import { num } from './flags.js';
+import { resolveModel } from '../hub/resolve.js';
 
 interface Flags { model: string; choices: string; tokenizer?: string; eop: boolean; firstMask?: boolean; rawChoices?: boolean; lengthPenalty?: number; separator: string }
 
@@ -18,7 +19,7 @@ export function register(program: Command): void {
     .command('score')
     .description('score answers for the blank of a text: log p(answer + [eop] | text), every answer in one forward pass')
     .argument('<text>', 'text with a [MASK] (the last one is the blank)')
-    .option('--model <dir>', 'model folder (default: the shipped English GLM, models/glm-en-small)')
+    .option('--model <dir>', 'model folder, or a Hugging Face Hub name OWNER/NAME[@REVISION] (downloaded into the HF cache); default: the shipped English GLM (models/glm-en-small)')
     .requiredOption('--choices <list>', 'answers, comma-separated (see --separator); a leading space is added unless --raw-choices')
     .option('--separator <s>', 'separator of --choices', ',')
     .option('--tokenizer <name|dir>', 'tokenizer (default: the model folder\'s)')
@@ -26,8 +27,8 @@ export function register(program: Command): void {
     .option('--first-mask', 'the blank is the first mask ([hub]) instead of the last ([orig])')
     .option('--raw-choices', 'tokenise the choices exactly as written (no leading space)')
     .option('--length-penalty <x>', 'rank by log p / len^x', num('--length-penalty'))
-    .action((text: string, f: Flags) => {
-      f.model ??= defaultModelDir();
+    .action(async (text: string, f: Flags) => {
+      f.model = f.model === undefined ? defaultModelDir() : await resolveModel(f.model);
       const choices = f.choices.split(f.separator).map((c) => c.trim()).filter((c) => c !== '');
       if (choices.length === 0) throw new GlmError('E_CLI_OPTION', `--choices: no answers in ${JSON.stringify(f.choices)}`);
       const { model } = loadFinetuned(f.model);

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { convertCheckpoint } from './export.js';
 import { loadCheckpoint } from '../io/hf.js';
-import { loadModel } from '../io/checkpoint.js';
+import { loadFolder } from '../io/checkpoint.js';
 import { readAll, readSafetensorsHeader, f32ToBf16Bits, f32ToF16Bits, f16BitsToF32, bf16BitsToF32 } from '../io/safetensors.js';
 import { GlmError } from '../util/errors.js';
 import { noGrad } from '../tensor/tensor.js';
@@ -40,7 +40,7 @@ test('golden tiny → glm convert → load gives identical logits; names, shapes
   assert.deepEqual(cfg.architectures, ['GLMModel']);
   assert.equal(cfg.auto_map.AutoModelForSeq2SeqLM, 'modeling_glm.GLMForConditionalGeneration');
   for (const f of ['num_layers', 'hidden_size', 'num_attention_heads', 'vocab_size', 'max_sequence_length', 'checkpoint_activations', 'pool_token']) assert.ok(f in cfg, f);
-  const a = loadModel(goldenDir('tiny')).model;
+  const a = loadFolder(goldenDir('tiny')).model;
   const b = loadCheckpoint(out).model;
   const input = tinyInput();
   const la = noGrad(() => a.forward(input).logits.f32);

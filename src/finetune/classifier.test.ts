@@ -13,7 +13,7 @@ import { makeConfig } from '../model/config.js';
 import { GLMModel } from '../model/glm.js';
 import { noGrad, backward } from '../tensor/tensor.js';
 import { isGlmError } from '../util/errors.js';
-import { loadModel, saveModel } from '../io/checkpoint.js';
+import { loadFolder, saveModel } from '../io/checkpoint.js';
 import { readSafetensorsHeader, readAll, writeSafetensors } from '../io/safetensors.js';
 import { AdamW } from '../train/optimizer.js';
 import { generationTokens } from '../generate/tokens.js';
@@ -94,7 +94,7 @@ test('a short run fits a toy task; the head is saved under hub names and loads b
   const again = noGrad(() => classifierLogits(back.model, back.head!, enc, tokens, false)).f32;
   assert.deepEqual(again, logits);
   // Without the head loader, the extra tensors are refused (no silent dropping).
-  assert.throws(() => loadModel(dir), (e) => isGlmError(e, 'E_CHECKPOINT_UNEXPECTED_TENSOR'));
+  assert.throws(() => loadFolder(dir), (e) => isGlmError(e, 'E_CHECKPOINT_UNEXPECTED_TENSOR'));
 
   // A stray tensor besides the head, or a missing head tensor, is an error naming it.
   const all = readAll(path.join(dir, 'model.safetensors'));

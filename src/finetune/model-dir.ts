@@ -14,12 +14,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { GlmError } from '../util/errors.js';
-import { loadModel } from '../io/checkpoint.js';
+import { loadFolder } from '../io/checkpoint.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { SafetensorsReader, readSafetensorsHeader, writeSafetensors, type SafetensorsTensorInput } from '../io/safetensors.js';
 import { configToJSON } from '../model/config.js';
 import type { GLMModel } from '../model/glm.js';
 import { ClassifierHead, HEAD_KEYS, type HeadSpec } from './classifier.js';
+import { resolveModelSync } from '../hub/resolve.js';
 
 export const FINETUNE_FILE = 'finetune.json';
 
@@ -100,12 +101,13 @@ export interface LoadedFinetuned {
 }
 
 /** Loads a model folder; the classifier head too when finetune.json says there is one. */
-export function loadFinetuned(dir: string): LoadedFinetuned {
+export function loadFinetuned(nameOrDir: string): LoadedFinetuned {
+  const dir = resolveModelSync(nameOrDir);
   if (!fs.existsSync(dir)) throw new GlmError('E_CHECKPOINT_MISSING', 'no such model folder', { path: dir });
   const info = readFinetuneInfo(dir);
   const withHead = info?.mode === 'classifier';
   const file = path.join(dir, 'model.safetensors');
-  const { model, report } = loadModel(dir, { allowUnexpected: withHead });
+  const { model, report } = loadFolder(dir, { allowUnexpected: withHead });
   if (!withHead) return { model, info, head: null };
   // Only the head's tensors may be extra.
   const stray = report.unexpected.filter((k) => !(HEAD_KEYS as readonly string[]).includes(k));

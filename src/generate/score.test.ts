@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withBackend } from '../backend/index.js';
 import { isGlmError } from '../util/errors.js';
-import { loadModel } from '../io/checkpoint.js';
+import { loadFolder } from '../io/checkpoint.js';
 import { readAll } from '../io/safetensors.js';
 import type { GLMModel } from '../model/glm.js';
 import { Tensor, backward } from '../tensor/tensor.js';
@@ -47,7 +47,7 @@ const explicit = readAll(goldenDir('tiny', 'explicit_mask.safetensors'));
 for (const be of testBackends()) {
   test(`[${be.name}] golden multiple-choice log-probs (tiny/explicit_mask)`, () =>
     withBackend(be, () => {
-      const { model } = loadModel(goldenDir('tiny'));
+      const { model } = loadFolder(goldenDir('tiny'));
       const ids = explicit['input_ids']!.data as Int32Array, S = explicit['input_ids']!.shape[1]!;
       const choice = explicit['choice_tokens']!.data as Int32Array;
       const want = explicit['choice_logprob']!.data as Float32Array;

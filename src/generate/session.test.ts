@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withBackend } from '../backend/index.js';
 import { readAll } from '../io/safetensors.js';
-import { loadModel } from '../io/checkpoint.js';
+import { loadFolder } from '../io/checkpoint.js';
 import type { GLMModel } from '../model/glm.js';
 import { Rng } from '../util/rng.js';
 import { goldenDir, maxAbs, maxAbsDiff, testBackends } from '../testing/helpers.js';
@@ -126,7 +126,7 @@ for (const be of testBackends()) {
 
   test(`[${be.name}] golden tiny/decode through infill(): generated ids and step log-probs`, () =>
     withBackend(be, () => {
-      const { model } = loadModel(goldenDir('tiny'));
+      const { model } = loadFolder(goldenDir('tiny'));
       const V = model.config.vocab_size;
       const ctx = [...(decode['full_input_ids']!.data as Int32Array).slice(0, 12)];
       const tokens = specialTokensFromConfig(model.config);

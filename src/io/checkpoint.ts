@@ -48,9 +48,12 @@ export function loadWeights(model: GLMModel, file: string, opts: LoadOptions = {
   }
 }
 
-/** Loads `dir` (config.json + model.safetensors; any other layout hf.ts reads is dispatched to loadCheckpoint). */
-/** Loads a model folder; with no folder, the shipped English GLM (models/glm-en-small). */
-export function loadModel(dir: string = defaultModelDir(), opts: LoadOptions = {}): { model: GLMModel; report: LoadReport } {
+/**
+ * Loads the folder `dir` (config.json + model.safetensors; any other layout hf.ts reads is
+ * dispatched to loadCheckpoint); with no folder, the shipped English GLM (models/glm-en-small).
+ * Hub names are resolved one layer up (src/hub/load.ts: the library's loadModel and loadModelAsync).
+ */
+export function loadFolder(dir: string = defaultModelDir(), opts: LoadOptions = {}): { model: GLMModel; report: LoadReport } {
   const file = path.join(dir, 'model.safetensors');
   if (!fs.existsSync(file) && hasOtherWeights(dir)) {
     // Other layouts (pytorch_model.bin, sharded *.index.json, mp_rank_00_model_states.pt): hf.ts.

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { loadCheckpoint, locateCheckpoint } from './hf.js';
-import { loadModel } from './checkpoint.js';
+import { loadFolder } from './checkpoint.js';
 import { readAll, writeSafetensors } from './safetensors.js';
 import { writeTorchCheckpoint } from './torch-writer.js';
 import { GlmError } from '../util/errors.js';
@@ -98,7 +98,7 @@ test('sharded safetensors and sharded pytorch indexes load; broken indexes are n
   });
   fs.writeFileSync(path.join(st, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: mapSt }));
   fs.writeFileSync(path.join(pt, 'pytorch_model.bin.index.json'), JSON.stringify({ metadata: {}, weight_map: mapPt }));
-  const ref = loadModel(goldenDir('tiny')).model;
+  const ref = loadFolder(goldenDir('tiny')).model;
   for (const d of [st, pt]) {
     const { model, report } = loadCheckpoint(d);
     assert.equal(report.files.length, 2);

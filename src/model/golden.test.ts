@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { withBackend } from '../backend/index.js';
 import { readAll, type SafetensorsTensor } from '../io/safetensors.js';
-import { loadModel } from '../io/checkpoint.js';
+import { loadFolder } from '../io/checkpoint.js';
 import { backward } from '../tensor/tensor.js';
 import { crossEntropy } from '../tensor/ops/nn.js';
 import type { GLMModel } from './glm.js';
@@ -39,7 +39,7 @@ for (const be of testBackends()) {
   const run = <T>(fn: () => T): T => withBackend(be, fn);
 
   test(`[${be.name}] tiny forward: logits and loss, erf and tanh (golden tiny/forward)`, () => run(() => {
-    const { model } = loadModel(goldenDir('tiny'));
+    const { model } = loadFolder(goldenDir('tiny'));
     const input = batchInput(tinyForward);
     const lossMask = Float32Array.from(i32(tinyForward, 'loss_mask'));
     for (const gelu of ['erf', 'tanh'] as const) {
@@ -55,7 +55,7 @@ for (const be of testBackends()) {
   }));
 
   test(`[${be.name}] tiny gradients of the erf loss, every parameter (golden tiny/forward grad.*)`, () => run(() => {
-    const { model } = loadModel(goldenDir('tiny'));
+    const { model } = loadFolder(goldenDir('tiny'));
     const input = batchInput(tinyForward);
     model.params.zeroGrad();
     const { logits } = model.forward(input);
@@ -70,7 +70,7 @@ for (const be of testBackends()) {
 
   test(`[${be.name}] label smoothing 0.1 (golden tiny/label_smoothing.json)`, () => run(() => {
     const input = batchInput(tinyForward);
-    const { model } = loadModel(goldenDir('tiny'));
+    const { model } = loadFolder(goldenDir('tiny'));
     const lossMask = Float32Array.from(i32(tinyForward, 'loss_mask'));
     for (const gelu of ['erf', 'tanh'] as const) {
       const { logits } = withGelu(model, gelu).forward(input);
@@ -82,7 +82,7 @@ for (const be of testBackends()) {
   }));
 
   test(`[${be.name}] explicit 4-D mask, multiple-choice layout (golden tiny/explicit_mask)`, () => run(() => {
-    const { model } = loadModel(goldenDir('tiny'));
+    const { model } = loadFolder(goldenDir('tiny'));
     const ids = explicit['input_ids']!;
     const [B, S] = ids.shape as [number, number];
     const mask = explicit['attention_mask']!;
@@ -115,7 +115,7 @@ for (const be of testBackends()) {
 
   for (const kind of ['mems', 'kv'] as const) {
     test(`[${be.name}] incremental greedy decoding with a ${kind} cache (golden tiny/decode)`, () => run(() => {
-      const { model } = loadModel(goldenDir('tiny'));
+      const { model } = loadFolder(goldenDir('tiny'));
       const cache = model.createCache(1, kind, true);
       const pre = batchInput(decode, 'prefill_');
       const preLogits = model.forwardIncremental(pre, cache);
@@ -151,7 +151,7 @@ for (const be of testBackends()) {
   }
 
   test(`[${be.name}] small forward logits and loss (golden small/forward)`, () => run(() => {
-    const { model } = loadModel(goldenDir('small'));
+    const { model } = loadFolder(goldenDir('small'));
     const input = batchInput(smallForward);
     const { logits } = model.forward(input);
     const d = maxAbsDiff(logits.f32, f32(smallForward, 'logits_erf'));

@@ -12,7 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withBackend } from '../backend/index.js';
-import { loadModel } from '../io/checkpoint.js';
+import { loadFolder } from '../io/checkpoint.js';
 import { isGlmError } from '../util/errors.js';
 import { noGrad, Tensor } from '../tensor/tensor.js';
 import type { GLMModel } from './glm.js';
@@ -32,7 +32,7 @@ function lcg(seed: number): (n: number) => number {
 }
 
 function sharpenedModel(): GLMModel {
-  const { model } = loadModel(goldenDir('small'));
+  const { model } = loadFolder(goldenDir('small'));
   const e = model.wordEmbeddings.f32;
   for (let i = 0; i < e.length; i++) e[i] = e[i]! * 5;
   return model;

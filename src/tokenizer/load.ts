@@ -16,6 +16,7 @@ import {
 } from './families.js';
 import type { CommandTokenInfo, InputLayout, TokenizerFamily } from './types.js';
 import type { TextModel } from './text-model.js';
+import { hubTokenizerClass } from './hub-class.js';
 
 export interface LoadTokenizerOptions {
   /** The layout models using this tokenizer default to (recorded as defaultLayout; default 'hub'). */
@@ -229,7 +230,7 @@ function loadGlmTokenizerFile(dir: string, opts: LoadTokenizerOptions): LoadedTo
 function loadHubDir(dir: string, opts: LoadTokenizerOptions): LoadedTokenizer | undefined {
   const cfgFile = path.join(dir, 'tokenizer_config.json');
   const cfg = fs.existsSync(cfgFile) ? (readJson(cfgFile) as Record<string, unknown>) : {};
-  const cls = typeof cfg['tokenizer_class'] === 'string' ? (cfg['tokenizer_class'] as string) : '';
+  const cls = hubTokenizerClass(cfg);
   const has = (f: string): boolean => fs.existsSync(path.join(dir, f));
   const layout = opts.layout ?? 'hub';
   const name = dir;

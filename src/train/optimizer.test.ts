@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withBackend } from '../backend/index.js';
 import { readAll, readSafetensorsHeader } from '../io/safetensors.js';
-import { loadModel } from '../io/checkpoint.js';
+import { loadFolder } from '../io/checkpoint.js';
 import { ParamStore } from '../model/params.js';
 import { AdamW, clipCoefficient } from './optimizer.js';
 import { goldenDir, maxAbsDiff, testBackends } from '../testing/helpers.js';
@@ -14,7 +14,7 @@ const g = (k: string): Float32Array => golden[k]!.data as Float32Array;
 
 for (const be of testBackends()) {
   test(`[${be.name}] clipping + 3 AdamW steps on the tiny model (golden tiny/adamw step1/step3)`, () => withBackend(be, () => {
-    const { model } = loadModel(goldenDir('tiny'));
+    const { model } = loadFolder(goldenDir('tiny'));
     const store = model.params;
     for (const [name, t] of store.entries()) t.grad!.set(forward[`grad.${name}`]!.data as Float32Array);
     const { norm, coef } = clipCoefficient(store.grad, 1.0);

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runPretrain, type PretrainRunOptions } from './pretrain-run.js';
 import { FakeTokenizer } from '../testing/data.js';
-import { loadModel } from '../io/checkpoint.js';
+import { loadFolder } from '../io/checkpoint.js';
 import { isGlmError } from '../util/errors.js';
 import { mixture } from '../cli/pretrain.js';
 import { MetricsLog } from './metrics.js';
@@ -65,7 +65,7 @@ test('glm pretrain (tiny): writes model, checkpoints, metrics and curve; validat
   const recs = new MetricsLog(path.join(out, 'metrics.jsonl')).read();
   assert.equal(recs.filter((x) => x.type === 'train').length, 30);
   assert.deepEqual(recs.filter((x) => x.type === 'valid').map((x) => x.step), [0, 10, 20, 30]);
-  const { model } = loadModel(path.join(out, 'model'));
+  const { model } = loadFolder(path.join(out, 'model'));
   assert.equal(model.config.num_layers, 2);
   assert.equal(r.samples.length, 2);
   assert.ok(r.samples.every((s) => s.prompt.includes('[MASK]')));
