@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Writes the tables of a model card from the committed raw results, so every figure in the card
-// is the one in the JSON next to it:
-//   node scripts/model-card.mjs models/glm-en-small > models/glm-en-small/RESULTS.md
+// Writes a model card from its hand-written text (DIR/card.md) and the committed raw results:
+// the marker <!-- RESULTS --> in card.md becomes the tables below, so every figure in the card is
+// the one in the JSON files next to it.
+//   node scripts/model-card.mjs models/glm-en-small      (writes models/glm-en-small/README.md)
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -98,4 +99,7 @@ if (smp) {
     p();
   }
 }
-process.stdout.write(out.join('\n') + '\n');
+const card = fs.readFileSync(path.join(dir, 'card.md'), 'utf8');
+if (!card.includes('<!-- RESULTS -->')) { console.error(`${dir}/card.md has no <!-- RESULTS --> marker`); process.exit(1); }
+fs.writeFileSync(path.join(dir, 'README.md'), card.replace('<!-- RESULTS -->', out.join('\n')));
+console.log(`wrote ${path.join(dir, 'README.md')}`);
