@@ -169,10 +169,10 @@ export class DecodeSession {
     const cap = Math.max(M, this.cap, other.cap, 1), valid = new Uint8Array(B * cap);
     for (let b = 0; b < this.batch; b++) valid.set(this.valid.subarray(b * this.cap, b * this.cap + this.length), b * cap);
     for (let b = 0; b < other.batch; b++) valid.set(other.valid.subarray(b * other.cap, b * other.cap + other.length), (first + b) * cap);
+    this.allValid = this.allValid && other.allValid && this.length === other.length;
     this.cache = DecodeCache.concatRows(this.cache, other.cache);
     this.valid = valid;
     this.cap = cap;
-    this.allValid = this.allValid && other.allValid && this.length === other.length;
     return first;
   }
 

@@ -94,6 +94,11 @@ export class Scheduler {
     return this.session?.batch ?? 0;
   }
 
+  /** Cached columns of the running batch (bounded by compaction as requests come and go). */
+  get cacheLength(): number {
+    return this.session?.length ?? 0;
+  }
+
   /** Requests being decoded. */
   get activeRequests(): number {
     return this.active.length;
@@ -119,6 +124,9 @@ export class Scheduler {
       resolve = res;
       reject = rej;
     });
+    // A rejection nobody awaits (a client gone, a ticket cancelled by its own route) must never
+    // become an unhandled rejection that stops the server; awaiting callers still see it.
+    result.catch(() => {});
     const job: Job = {
       prompt: prompt!, opts, rows, onEvent: req.onEvent ?? (() => {}), group: null, ended: null, resolve, reject,
       deadline: req.timeoutMs !== undefined ? Date.now() + req.timeoutMs : Infinity,
@@ -275,6 +283,7 @@ export class Scheduler {
       });
     }
     this.session!.select(rows);
-    this.session!.compact();
+    // A beam search remembers the cache column its blank started at: compact only without one.
+    if (keep.every((j) => j.opts.strategy !== 'beam')) this.session!.compact();
   }
 }
