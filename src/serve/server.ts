@@ -82,6 +82,9 @@ export function createServer(served: ServedModel, opts: ServerOptions = {}): Glm
       await Promise.race([scheduler!.close(false), late]);
       clearTimeout(timer);
       await scheduler!.close(true);
+      // Every answer is out now; keep-alive sockets (fastify keeps them 72 s) must not hold the exit.
+      await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 500))]);
+      app.server.closeAllConnections();
       await closing;
     },
   };
