@@ -5,9 +5,10 @@
 // request is lost and every answer equals the single-request answer (taken first, one at a time,
 // from the batching-off server). Prints a table; --out FILE writes the raw JSON.
 //
-//   npm run build && node scripts/load-test.mjs [--model DIR] [--levels 1,4,16,64] [--requests N] [--max-length N] [--out FILE]
+//   npm run build && node scripts/load-test.mjs [--model DIR | --random-hidden H --random-layers L] [--levels 1,4,16,64] [--requests N] [--max-length N] [--out FILE]
 //
-// Without --model it uses the tiny random test model of the server tests (dist/serve/testing.js).
+// Without --model it uses the tiny random test model of the server tests (dist/serve/testing.js),
+// or a bigger random one with --random-hidden H --random-layers L [--random-heads N].
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,7 +29,7 @@ let modelDir = flag('--model', null);
 let tmpModel = null;
 if (!modelDir) {
   const { tinyModelDir } = await import(path.join(root, 'dist/serve/testing.js'));
-  modelDir = tmpModel = tinyModelDir();
+  modelDir = tmpModel = tinyModelDir({ hidden: Number(flag('--random-hidden', '32')), layers: Number(flag('--random-layers', '2')), heads: Number(flag('--random-heads', '4')) });
 }
 
 // Distinct prompts with 1–3 blanks of different lengths; request i sends PROMPTS[i % n].
@@ -129,7 +130,7 @@ try {
 }
 const report = {
   date: new Date().toISOString(),
-  model: tmpModel ? 'tiny random test model (dist/serve/testing.js tinyModelDir: 2 layers, hidden 32, glm-large BERT vocabulary 30592)' : modelDir,
+  model: tmpModel ? `random GLM (dist/serve/testing.js tinyModelDir: ${flag('--random-layers', '2')} layers, hidden ${flag('--random-hidden', '32')}, ${flag('--random-heads', '4')} heads, glm-large BERT vocabulary 30592, 128 positions)` : modelDir,
   max_length: maxLength, prompts: PROMPTS.length,
   machine: { cpus: os.cpus().length, loadavg: os.loadavg(), uptime: process.env.UPTIME ?? null, node: process.version },
   runs,

@@ -13,11 +13,11 @@ import { tinyModel } from '../generate/test-model.js';
 import { openServedModel } from './model-host.js';
 import { createServer, type GlmServer, type ServerOptions } from './server.js';
 
-/** Writes a tiny random GLM (BERT vocabulary of glm-large, 2 layers, hidden 32) into a new temp folder. */
-export function tinyModelDir(opts: { maxSeq?: number; seed?: number } = {}): string {
+/** Writes a tiny random GLM (BERT vocabulary of glm-large, by default 2 layers, hidden 32) into a new temp folder. */
+export function tinyModelDir(opts: { maxSeq?: number; seed?: number; hidden?: number; layers?: number; heads?: number } = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'glm-serve-'));
   const tok = loadTokenizer('glm-large');
-  saveModel(tinyModel({ vocab: tok.paddedVocabSize, hidden: 32, layers: 2, maxSeq: opts.maxSeq ?? 128, seed: opts.seed ?? 4 }), dir);
+  saveModel(tinyModel({ vocab: tok.paddedVocabSize, hidden: opts.hidden ?? 32, layers: opts.layers ?? 2, heads: opts.heads ?? 4, maxSeq: opts.maxSeq ?? 128, seed: opts.seed ?? 4 }), dir);
   saveTokenizer(tok, dir);
   return dir;
 }
