@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { tinyModelDir, startTestServer, postJson } from './testing.js';
 
 const dir = tinyModelDir({ maxSeq: 64 });
-const srv = await startTestServer(dir, { maxBatch: 8, maxQueue: 4, limits: { bodyBytes: 4096, maxBlanks: 3, maxTokens: 40 } });
+const srv = await startTestServer(dir, { maxBatch: 8, maxQueue: 4, limits: { bodyBytes: 4096, maxBlanks: 3, maxTokens: 40, maxScoreTokens: 100 } });
 const { url } = srv;
 test.after(async () => {
   await srv.close();
@@ -41,6 +41,7 @@ test('malformed requests get a 4xx naming the problem', async () => {
     ['/v1/score', { text: 'a [MASK]' }, 400, /must have required property 'candidates'/],
     ['/v1/score', { text: 'no blank', candidates: ['x'] }, 400, /no \[MASK\]/],
     ['/v1/score', { text: 'a [MASK]', candidates: [] }, 400, /candidates must NOT have fewer than 1 items/],
+    ['/v1/score', { text: 'a [MASK]', candidates: Array.from({ length: 20 }, () => 'word word word word word') }, 400, /this server scores at most 100/],
     ['/v1/completions', { prompt: 'hi', max_tokens: 0 }, 400, /max_tokens must be >= 1/],
     ['/v1/completions', { prompt: 'hi', n: 2 }, 400, /n must be <= 1/],
     ['/v1/completions', { prompt: 'hi', temperature: 3 }, 400, /temperature must be <= 2/],

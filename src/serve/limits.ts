@@ -19,6 +19,8 @@ export interface ServeLimits {
   maxBeams: number;
   /** Candidates of /v1/score. */
   maxCandidates: number;
+  /** Tokens of one /v1/score pass: the text plus every candidate (its attention mask is this squared). */
+  maxScoreTokens: number;
   /** Texts of /v1/classify. */
   maxTexts: number;
   /** Wall-clock limit of one request, ms (504 beyond). */
@@ -36,6 +38,7 @@ export function defaultLimits(cfg: GLMConfig, over: Partial<ServeLimits> = {}): 
     maxBlanks: 16,
     maxBeams: 8,
     maxCandidates: 64,
+    maxScoreTokens: 2048,
     maxTexts: 64,
     timeoutMs: 60_000,
     ...over,

@@ -128,3 +128,18 @@ test('the queue is bounded (E_OVERLOADED), requests have a time limit (E_TIMEOUT
   await s2.close(true);
   await assert.rejects(d.result, (e: unknown) => e instanceof GlmError && e.code === 'E_SHUTTING_DOWN');
 });
+
+test('a decode step that throws fails the requests in the batch with E_INTERNAL; the scheduler keeps serving', async () => {
+  const m = tinyModel({ vocab: 96, hidden: 32, layers: 2, maxSeq: 64, seed: 12 });
+  const s = new Scheduler(m, T, { maxBatch: 4, maxQueue: 4 });
+  const real = m.forwardIncremental.bind(m);
+  let calls = 0;
+  m.forwardIncremental = (...a: Parameters<typeof real>) => {
+    if (++calls === 3) throw new Error('simulated kernel failure');
+    return real(...a);
+  };
+  const doomed = s.submit({ prompt: PROMPTS[0]!, options: { maxLength: 10, minLength: 10 } });
+  await assert.rejects(doomed.result, (e: unknown) => e instanceof GlmError && e.code === 'E_INTERNAL' && /simulated kernel failure/.test(e.message));
+  const want = infill(m, [PROMPTS[1]!], T, { maxLength: 5 })[0]!;
+  sameAnswers(await s.submit({ prompt: PROMPTS[1]!, options: { maxLength: 5 } }).result, want, 'after the failure');
+});

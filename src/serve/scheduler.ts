@@ -183,12 +183,21 @@ export class Scheduler {
     // Start on a later turn of the event loop: a submitter gets its ticket before any step runs.
     await tick();
     while (this.pending.length + this.tasks.length + this.active.length > 0) {
-      for (const t of this.tasks.splice(0)) t.run();
-      this.expire();
-      this.removeEnded();
-      this.admit();
-      if (this.active.length > 0) this.step();
-      this.removeEnded();
+      try {
+        for (const t of this.tasks.splice(0)) t.run();
+        this.expire();
+        this.removeEnded();
+        this.admit();
+        if (this.active.length > 0) this.step();
+        this.removeEnded();
+      } catch (e) {
+        // A failure inside a decode step is the server's: fail the batch, keep serving.
+        const err = new GlmError('E_INTERNAL', `decode step failed: ${(e as Error).message}`, { cause: e });
+        for (const j of [...this.active, ...this.pending]) j.reject(err);
+        this.active = [];
+        this.pending = [];
+        this.session = null;
+      }
       await tick();
     }
   }
