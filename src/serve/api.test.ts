@@ -185,9 +185,12 @@ test('POST /v1/tokenize both ways; GET /health, /openapi.json, /metrics, the pla
   const h = (await (await fetch(`${url}/health`)).json()) as { status: string; model: string };
   assert.equal(h.status, 'ok');
   assert.equal(h.model, srv.server.context.served.name);
+  const models = (await (await fetch(`${url}/v1/models`)).json()) as { object: string; data: { id: string }[] };
+  assert.equal(models.object, 'list');
+  assert.deepEqual(models.data.map((m) => m.id), [srv.server.context.served.name]);
   const doc = (await (await fetch(`${url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, any> };
   assert.equal(doc.openapi, '3.1.0');
-  for (const p of ['/v1/infill', '/v1/score', '/v1/classify', '/v1/completions', '/v1/tokenize', '/health', '/metrics']) assert.ok(doc.paths[p], p);
+  for (const p of ['/v1/infill', '/v1/score', '/v1/classify', '/v1/completions', '/v1/tokenize', '/v1/models', '/health', '/metrics']) assert.ok(doc.paths[p], p);
   assert.equal(doc.paths['/v1/infill'].post.requestBody.content['application/json'].schema.additionalProperties, false);
   const m = await fetch(`${url}/metrics`);
   assert.match(m.headers.get('content-type')!, /text\/plain/);

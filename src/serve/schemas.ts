@@ -136,6 +136,7 @@ export function openApi(l: ServeLimits, modelName: string): object {
       '/v1/classify': post('cloze classification: pattern + verbalizer (or a task) over a list of texts', classifyBody(l)),
       '/v1/completions': post('left-to-right generation through [gMASK], completions-API shape', completionsBody(l), true),
       '/v1/tokenize': post('text → token ids, or ids → text', tokenizeBody(l)),
+      '/v1/models': get('the served model, in the completions API\'s list shape', 'JSON'),
       '/health': get('liveness: model, queue depth, batch rows (503 while shutting down)', 'JSON'),
       '/metrics': get('Prometheus metrics', 'text/plain; version=0.0.4'),
       '/openapi.json': get('this description', 'JSON'),

@@ -62,6 +62,8 @@ export function createServer(served: ServedModel, opts: ServerOptions = {}): Glm
     if (draining) void reply.status(503).header('retry-after', String(RETRY_AFTER_S));
     return body;
   });
+  // What completions clients list before choosing a model: the one model served.
+  app.get('/v1/models', async () => ({ object: 'list', data: [{ id: served.name, object: 'model', created: 0, owned_by: 'glm-ts' }] }));
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metrics.text()));
   const doc = openApi(limits, served.name);
   app.get('/openapi.json', async () => doc);
