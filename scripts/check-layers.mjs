@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 export const LAYERS = [
   ['testing'],
   ['cli', 'index.ts'],
+  ['serve'],
   ['finetune', 'bench'],
   ['train'],
   ['data', 'eval', 'generate', 'convert'],

@@ -13,6 +13,7 @@ import { register as tokenizerTrain } from './tokenizer-train.js';
 import { register as finetune } from './finetune.js';
 import { register as evaluate } from './eval.js';
 import { register as score } from './score.js';
+import { register as serve } from './serve.js';
 
 export function registerCommands(program: Command): void {
   forward(program);
@@ -25,4 +26,5 @@ export function registerCommands(program: Command): void {
   finetune(program);
   evaluate(program);
   score(program);
+  serve(program);
 }

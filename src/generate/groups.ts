@@ -14,7 +14,7 @@ import type { GenerationTokens } from './tokens.js';
 
 /** Something a group reports after a step. */
 export type GroupEvent =
-  | { type: 'token'; blank: number; index: number; token: number; logProb: number }
+  | { type: 'token'; blank: number; index: number; token: number; logProb: number; /** With topLogProbs (greedy / sampling): this step's most likely tokens. */ top?: TokenLogProb[] }
   | { type: 'blank'; blank: number; result: BlankResult };
 
 /** Per-row stream seed: prompt 0 uses `seed` itself, so a batch's first prompt draws as it would alone. */
@@ -156,8 +156,13 @@ export class SingleGroup extends Group {
     }
     this.tokens.push(t);
     this.logProbs.push(lp[t]!);
-    if (this.opts.topLogProbs > 0) this.top.push(topOf(lp, this.opts.topLogProbs));
-    events.push({ type: 'token', blank: this.blank, index: this.tokens.length - 1, token: t, logProb: lp[t]! });
+    const event: GroupEvent = { type: 'token', blank: this.blank, index: this.tokens.length - 1, token: t, logProb: lp[t]! };
+    if (this.opts.topLogProbs > 0) {
+      const top = topOf(lp, this.opts.topLogProbs);
+      this.top.push(top);
+      event.top = top;
+    }
+    events.push(event);
     this.queue = [t];
     if (this.tokens.length >= this.opts.maxLength) {
       events.push(this.finish('length', null));

@@ -8,7 +8,7 @@
  */
 import type { GLMModel } from '../model/glm.js';
 import { BeamGroup, SingleGroup, type Group, type GroupEvent } from './groups.js';
-import { checkPrompts, resolveOptions, type BlankResult, type InfillOptions, type InfillPrompt, type InfillResult } from './options.js';
+import { checkPrompts, resolveOptions, type BlankResult, type TokenLogProb, type InfillOptions, type InfillPrompt, type InfillResult } from './options.js';
 import { DecodeSession, type StepFeed } from './session.js';
 import type { GenerationTokens } from './tokens.js';
 
@@ -17,7 +17,7 @@ import type { GenerationTokens } from './tokens.js';
  * sampling, fixed answers); beam search delivers a blank's tokens when its search ends.
  */
 export type InfillEvent =
-  | { type: 'token'; prompt: number; blank: number; index: number; token: number; logProb: number }
+  | { type: 'token'; prompt: number; blank: number; index: number; token: number; logProb: number; top?: TokenLogProb[] }
   | { type: 'blank'; prompt: number; blank: number; result: BlankResult }
   | { type: 'done'; results: InfillResult[] };
 

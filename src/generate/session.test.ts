@@ -147,3 +147,44 @@ for (const be of testBackends()) {
       }
     }));
 }
+
+for (const be of testBackends()) {
+  for (const kind of ['kv', 'mems'] as const) {
+    test(`[${be.name}/${kind}] append (rows joining mid-decode) and compact equal full recompute`, () =>
+      withBackend(be, () => {
+        const model = tinyModel({ hidden: 64, layers: 2, vocab: 96, maxSeq: 96, seed: 13 });
+        const V = model.config.vocab_size;
+        const rng = new Rng(9);
+        const ctx = (L: number): number[] => Array.from({ length: L }, (_, i) => (i === 0 ? 1 : 10 + rng.int(80)));
+        const contexts = [ctx(12), ctx(30), ctx(7)];
+        const hist: Fed[][] = contexts.map(() => []);
+        // Row 0 decodes alone for 4 steps, then rows 1 (longer) and 2 (shorter) join.
+        const session = DecodeSession.prefill(model, [contexts[0]!], { padId: 0, cacheKind: kind });
+        const rows = [0];
+        const stepAll = (what: string): void => {
+          const B = session.batch;
+          const feed = { tokens: new Int32Array(B), positions: new Int32Array(B), blockPositions: new Int32Array(B), active: new Uint8Array(B).fill(1) };
+          rows.forEach((p, b) => {
+            const f = { col: session.length, token: 10 + rng.int(80), pos: contexts[p]!.length - 1, block: hist[p]!.length + 1 };
+            hist[p]!.push(f);
+            feed.tokens[b] = f.token;
+            feed.positions[b] = f.pos;
+            feed.blockPositions[b] = f.block;
+          });
+          const logits = session.step(feed);
+          rows.forEach((p, b) => close(logits.slice(b * V, (b + 1) * V), fullLastLogits(model, contexts[p]!, hist[p]!), `${what}, prompt ${p}`));
+        };
+        for (let s = 0; s < 4; s++) stepAll(`alone step ${s}`);
+        assert.equal(session.append(DecodeSession.prefill(model, [contexts[1]!, contexts[2]!], { padId: 0, cacheKind: kind })), 1);
+        rows.push(1, 2);
+        for (let s = 0; s < 3; s++) stepAll(`joined step ${s}`);
+        // Prompt 1 (the longest) leaves: its columns are now unused by every row and can go.
+        session.select([0, 2]);
+        rows.splice(1, 1);
+        const before = session.length;
+        const dropped = session.compact();
+        assert.ok(dropped > 0 && session.length === before - dropped, `dropped ${dropped} of ${before} columns`);
+        for (let s = 0; s < 3; s++) stepAll(`compacted step ${s}`);
+      }));
+  }
+}

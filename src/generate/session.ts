@@ -9,7 +9,7 @@
  * reassociation). When every column is valid the cheaper `sep` mask is used instead.
  */
 import { GlmError } from '../util/errors.js';
-import type { DecodeCache } from '../model/cache.js';
+import { DecodeCache } from '../model/cache.js';
 import type { GLMModel } from '../model/glm.js';
 import type { MaskInput } from '../model/inputs.js';
 import { blankRow, explicitMask, packRows } from '../model/rows.js';
@@ -138,6 +138,50 @@ export class DecodeSession {
       const src = indices[b]!;
       this.valid.set(old.subarray(src * this.cap, src * this.cap + this.length), b * this.cap);
     }
+  }
+
+  /**
+   * Appends the rows of another session of the same model (new prompts joining a running batch).
+   * Each row keeps its own valid columns; the columns one session has and the other lacks are
+   * invalid for the rows that lack them. Returns the index of the first appended row.
+   */
+  append(other: DecodeSession): number {
+    if (other.model !== this.model) throw new GlmError('E_INPUT_SHAPE', 'append: the sessions decode different models');
+    const first = this.batch;
+    const B = first + other.batch, M = Math.max(this.length, other.length);
+    const cap = Math.max(M, this.cap, other.cap, 1), valid = new Uint8Array(B * cap);
+    for (let b = 0; b < this.batch; b++) valid.set(this.valid.subarray(b * this.cap, b * this.cap + this.length), b * cap);
+    for (let b = 0; b < other.batch; b++) valid.set(other.valid.subarray(b * other.cap, b * other.cap + other.length), (first + b) * cap);
+    this.allValid = this.allValid && other.allValid && this.length === other.length;
+    this.cache = DecodeCache.concatRows(this.cache, other.cache);
+    this.valid = valid;
+    this.cap = cap;
+    return first;
+  }
+
+  /**
+   * Drops the cached columns no row attends to any more (e.g. those of prompts that left the
+   * batch), when they are at least `minFraction` of the cache. Returns the number dropped.
+   */
+  compact(minFraction = 0.25): number {
+    const M = this.length, keep: number[] = [];
+    for (let j = 0; j < M; j++) {
+      for (let b = 0; b < this.batch; b++) {
+        if (this.valid[b * this.cap + j]) {
+          keep.push(j);
+          break;
+        }
+      }
+    }
+    const dropped = M - keep.length;
+    if (dropped === 0 || dropped < minFraction * M) return 0;
+    this.cache.keepColumns(keep);
+    for (let b = 0; b < this.batch; b++) {
+      const row = b * this.cap;
+      keep.forEach((j, i) => (this.valid[row + i] = this.valid[row + j]!));
+      this.valid.fill(0, row + keep.length, row + this.cap);
+    }
+    return dropped;
   }
 
   /** Keeps only the given rows, in that order (batch shrinks or grows, e.g. one row → n beams). */

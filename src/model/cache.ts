@@ -147,6 +147,52 @@ export class DecodeCache {
     return out;
   }
 
+  /**
+   * A new cache holding the rows of `a` then the rows of `b` (batch = a.batch + b.batch), with
+   * length max(a.length, b.length). A row's columns beyond its own cache's length are zeros; the
+   * caller marks them invalid (DecodeSession.append). Used to admit new prompts into a running batch.
+   */
+  static concatRows(a: DecodeCache, b: DecodeCache): DecodeCache {
+    if (a.kind !== b.kind || a.keepHidden !== b.keepHidden || a.hidden !== b.hidden || a.layers !== b.layers) {
+      throw new Error('concatRows: the caches differ in kind or model shape');
+    }
+    const out = new DecodeCache({ hidden_size: a.hidden, num_layers: a.layers } as GLMConfig, a.batch + b.batch, a.kind, a.keepHidden);
+    out.reserve(Math.max(a.length, b.length, 1));
+    const H = a.hidden;
+    const copy = (src: DecodeCache, from: Float32Array[], to: Float32Array[], first: number): void => {
+      from.forEach((buf, l) => {
+        for (let r = 0; r < src.batch; r++) {
+          to[l]!.set(buf.subarray(r * src.cap * H, (r * src.cap + src.length) * H), (first + r) * out.cap * H);
+        }
+      });
+    };
+    for (const [src, first] of [[a, 0], [b, a.batch]] as const) {
+      copy(src, src.k, out.k, first);
+      copy(src, src.v, out.v, first);
+      copy(src, src.mems, out.mems, first);
+    }
+    out.length = Math.max(a.length, b.length);
+    return out;
+  }
+
+  /** In place: keeps only the cached columns `cols` (increasing), in that order; length becomes cols.length. */
+  keepColumns(cols: ArrayLike<number>): void {
+    for (let i = 0; i < cols.length; i++) {
+      const c = cols[i]!;
+      if (!(Number.isInteger(c) && c >= i && c < this.length && (i === 0 || c > cols[i - 1]!))) throw new Error(`keepColumns: column list must increase within [0, ${this.length})`);
+    }
+    const H = this.hidden;
+    for (const buf of [...this.k, ...this.v, ...this.mems]) {
+      if (!buf) continue;
+      for (let b = 0; b < this.batch; b++) {
+        const base = b * this.cap * H;
+        // Columns only move left (cols[i] >= i), so copying in increasing order is safe.
+        for (let i = 0; i < cols.length; i++) if (cols[i] !== i) buf.copyWithin(base + i * H, base + cols[i]! * H, base + (cols[i]! + 1) * H);
+      }
+    }
+    this.length = cols.length;
+  }
+
   /** Bytes held by the cache buffers. */
   bytes(): number {
     return [...this.k, ...this.v, ...this.mems].reduce((n, a) => n + a.byteLength, 0);
