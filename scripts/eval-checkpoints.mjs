@@ -16,7 +16,9 @@ const points = [];
 for (const dir of positionals) {
   const state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8'));
   const step = state.step;
-  const tokens = metrics.filter((m) => m.type === 'train' && m.step <= step).reduce((s, m) => s + m.tokens, 0);
+  // A resumed run logs again the steps after its checkpoint: count each step once (its last record).
+  const perStep = new Map(metrics.filter((m) => m.type === 'train' && m.step <= step).map((m) => [m.step, m.tokens]));
+  const tokens = [...perStep.values()].reduce((s, t) => s + t, 0);
   const valid = metrics.filter((m) => m.type === 'valid' && m.step === step).pop();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'glm-ckpt-eval-'));
   execFileSync(process.execPath, [path.join(path.dirname(new URL(import.meta.url).pathname), 'evaluate-model.mjs'), '--model', dir, '--corpus', a.corpus, '--out', tmp, '--parts', 'blanks', '--no-baselines'], { stdio: ['ignore', 'ignore', 'inherit'] });
