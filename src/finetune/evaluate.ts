@@ -147,7 +147,7 @@ export interface EvalReport {
 /** `glm eval`: evaluates a model folder on a task split. */
 export async function runEval(o: EvalRunOptions): Promise<EvalReport> {
   const t0 = performance.now();
-  const { model, info, head } = loadFinetuned(o.model);
+  const { model, info, head, prompt } = loadFinetuned(o.model);
   const tok = openTokenizer(o.model, o.tokenizer, model);
   const task = resolveTask(o.task);
   const split = o.split ?? 'test';
@@ -190,12 +190,13 @@ export async function runEval(o: EvalRunOptions): Promise<EvalReport> {
   const r = await evaluateClozeModel(model, tok, task, pvp, ex, {
     maxSeqLength, answerMode: o.answerMode ?? c?.answerMode ?? (task.kind === 'multiple-choice' ? 'multi' : 'auto'),
     includeEop: o.includeEop ?? c?.includeEop ?? true, lengthPenalty: o.lengthPenalty ?? c?.lengthPenalty ?? pvp.lengthPenalty ?? 0,
+    ...(prompt && !o.zeroShot ? { prompt } : {}),
     ...(o.batch !== undefined ? { batchSize: o.batch } : {}), ...prog,
   });
   const metrics: Record<string, unknown> = { accuracy: r.accuracy };
   if (r.macroF1 !== undefined) metrics['macroF1'] = r.macroF1;
   if (r.perLabel) metrics['perLabel'] = r.perLabel;
-  return done({ mode: tuned?.mode === 'cloze' ? 'cloze' : 'zero-shot-cloze', pattern: pvp.id, n: r.n, metrics, outputs: r.predictions });
+  return done({ mode: tuned?.mode === 'cloze' || tuned?.mode === 'ptuning' ? tuned.mode : 'zero-shot-cloze', pattern: pvp.id, n: r.n, metrics, outputs: r.predictions });
 }
 
 /** The F-measures of a ROUGE result, by type. */
