@@ -3,7 +3,7 @@
 // NLU accuracy per variant, the fine-tuning methods, blank filling and perplexity, and each claim
 // of the paper next to our difference, its standard error and a verdict computed from them.
 //
-//   node scripts/ablation-summary.mjs RUNS_DIR OUT.md
+//   node scripts/ablation-summary.mjs RUNS_DIR OUT.md     (RUNS_DIR/../pretrain holds the pretrain.json files)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,6 +108,15 @@ export function summaryMarkdown(runs, meta = {}) {
     }
     L.push('');
   }
+  if (meta.pretrain?.length) {
+    L.push('## Pretraining compute', '', 'FLOPs: the 6·N·T estimate (N parameters, T training tokens; attention and the data pipeline not counted). Validation losses are over each objective\'s own targets, so they do not compare across variants.', '',
+      '| variant | seed | parameters | tokens | ≈ FLOPs | train seconds | validation loss (start → end) |', '|---|---|---|---|---|---|---|');
+    for (const p of meta.pretrain) {
+      const t = p.train;
+      L.push(`| ${p.variant} | ${p.seed} | ${p.parameters} | ${t.tokensSeen} | ${(6 * p.parameters * t.tokensSeen).toExponential(2)} | ${t.trainSeconds.toFixed(1)} | ${f3(t.initialValidLoss)} → ${f3(t.finalValidLoss)} |`);
+    }
+    L.push('');
+  }
   L.push('## Claims of the paper and what these runs show', '', 'Δ is oriented so that a positive value is the paper\'s direction; SE from the binomial spread of the test predictions and, with several seeds, the spread over seeds.', '',
     '| claim | paper reports | Δ (ours) | verdict |', '|---|---|---|---|');
   for (const c of claims(runs)) L.push(`| ${c.claim} | ${c.paper} | ${c.diff} | ${c.verdict} |`);
@@ -115,8 +124,14 @@ export function summaryMarkdown(runs, meta = {}) {
   return L.join('\n');
 }
 
+/** pretrain.json of every pretraining run under DIR/pretrain (written by ablation-study.mjs). */
+export function readPretrain(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).sort().map((d) => path.join(dir, d, 'pretrain.json')).filter((f) => fs.existsSync(f)).map((f) => JSON.parse(fs.readFileSync(f, 'utf8')));
+}
+
 export function writeSummary(runsDir, outFile, meta = {}) {
-  const md = summaryMarkdown(readRuns(runsDir), meta);
+  const md = summaryMarkdown(readRuns(runsDir), { pretrain: readPretrain(path.join(runsDir, '..', 'pretrain')), ...meta });
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   fs.writeFileSync(outFile, md);
   return md;

@@ -32,7 +32,7 @@ export function register(program: Command): void {
     .command('finetune')
     .description('fine-tune a model on a task: cloze (pattern + verbalizer), classifier head, or seq2seq; keeps the best epoch')
     .option('--model <dir>', 'model folder to start from (e.g. the model/ folder written by glm pretrain), or a Hub name OWNER/NAME[@REVISION]; default: the shipped English GLM (models/glm-en-small)')
-    .requiredOption('--task <name|file>', 'built-in task (sentiment, spam, debian-summaries, boolq, cb, copa, …) or a task file (JSON)')
+    .requiredOption('--task <name|file>', 'built-in task (sentiment, spam, brown-genres, debian-summaries, boolq, cb, copa, …) or a task file (JSON)')
     .addOption(new Option('--mode <mode>', 'cloze (default for classification), classifier (spec §5.2 head), seq2seq, or ptuning (cloze with continuous prompts)').choices(['cloze', 'classifier', 'seq2seq', 'ptuning']))
     .requiredOption('--out <dir>', 'output model folder (the best epoch) with finetune.json and train-log.json')
     .option('--pattern <id>', 'cloze pattern id (default: the task\'s)')

@@ -55,6 +55,8 @@ test('ablation study --quick: raw JSON per run, the summary table, and resumptio
   const md = fs.readFileSync(table, 'utf8');
   const glmAcc = read('glm-s1234__sentiment__cloze-single__few.json')['test'].metrics.accuracy;
   assert.match(md, new RegExp(`\\| glm \\| cloze-single \\| ${glmAcc.toFixed(3)} \\|`));
+  const glmPre = JSON.parse(fs.readFileSync(path.join(out, 'pretrain', 'glm-s1234', 'pretrain.json'), 'utf8'));
+  assert.ok(md.includes(`| glm | 1234 | ${glmPre.parameters} | ${glmPre.train.tokensSeen} | ${(6 * glmPre.parameters * glmPre.train.tokensSeen).toExponential(2)} |`), 'compute row');
   assert.match(md, /\| mlm \| ptuning-frozen \| \d\.\d{3} \|/);
   assert.match(md, /\| GLM vs BERT-style MLM, NLU \(cloze, full data\) \| GLM > BERT .*\| – \| not run \|/);
   assert.match(md, /\| blank filling BLEU \(mean over ratios\): GLM vs MLM \| .* \| [+-]\d+\.\d{3} \(one seed: no spread\) \| (same|opposite) direction, confidence unknown \|/);
