@@ -3,6 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getTask } from './registry.js';
 import { brownGenres } from './brown-genres.js';
+import { encodeCloze } from './encode.js';
+import { loadTokenizer } from '../tokenizer/load.js';
+import { repoRoot } from '../testing/helpers.js';
 
 test('brown-genres: passages of four genres, split by file, mixed order', () => {
   assert.equal(getTask('brown-genres'), brownGenres);
@@ -15,4 +18,11 @@ test('brown-genres: passages of four genres, split by file, mixed order', () => 
   assert.equal(new Set(train!.slice(0, 32).map((x) => x.label)).size, 4, 'the first 32 training passages should mix the genres');
   assert.ok(train!.every((x) => x.fields['text']!.split(' ').length >= 40 && !/\w\/(at|nn|in|vbd)\b/.test(x.fields['text']!)));
   assert.deepEqual(brownGenres.load('train', { limit: 5 }), train!.slice(0, 5));
+});
+
+test('brown-genres: pattern 1 has one-token answers and pattern 0 multi-token ones (shipped tokenizer)', () => {
+  const tok = loadTokenizer(`${repoRoot()}/models/glm-en-small`);
+  const ex = brownGenres.load('test', { limit: 1 })[0]!;
+  assert.equal(encodeCloze(brownGenres.pvps['1']!, ex, tok, { maxSeqLength: 128 }).singleToken, true);
+  assert.equal(encodeCloze(brownGenres.pvps['0']!, ex, tok, { maxSeqLength: 128 }).singleToken, false);
 });

@@ -61,7 +61,7 @@ export const brownGenres: ClozeTask = {
   defaultPvp: '0',
   pvps: {
     '0': templatePvp({ id: '0', template: '{text} This text is [MASK].', verbalizer: { news: ' news', science: ' science', story: ' a story', essay: ' an essay' } }),
-    '1': templatePvp({ id: '1', template: 'Genre:[MASK]. {text}', verbalizer: { news: ' news', science: ' science', story: ' fiction', essay: ' essay' } }),
+    '1': templatePvp({ id: '1', template: 'Genre:[MASK]. {text}', verbalizer: { news: ' news', science: ' science', story: ' fiction', essay: ' culture' } }),
   },
   classifierInput: (ex) => ({ a: ex.fields['text']! }),
   load(split: Split, opts = {}) {
