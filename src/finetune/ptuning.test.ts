@@ -178,5 +178,6 @@ test('runFinetune --mode ptuning --freeze-model: the folder reloads, glm eval gi
 
 test('--freeze-model without ptuning, and a spell_length below the pattern\'s prompt tokens, are named errors', async () => {
   await assert.rejects(runFinetune({ model: modelDir, task: single, freezeModel: true, tokenizer: tok, out: path.join(root, 'x'), ...quiet }), /--freeze-model needs --mode ptuning/);
+  await assert.rejects(runFinetune({ model: modelDir, task: single, spellFunc: 'mlp', tokenizer: tok, out: path.join(root, 'z'), ...quiet }), /--spell-length and --spell-func need --mode ptuning/);
   await assert.rejects(runFinetune({ model: modelDir, task: single, mode: 'ptuning', spellLength: 2, tokenizer: tok, out: path.join(root, 'y'), ...quiet }), (e: Error & { code?: string }) => e.code === 'E_PTUNING_SPELL_LENGTH');
 });

@@ -133,6 +133,10 @@ export async function runFinetune(o: FinetuneRunOptions): Promise<FinetuneRunRes
   const log = o.log ?? ((m: string): void => void process.stderr.write(m + '\n'));
   const task = resolveTask(o.task);
   const mode = modeFor(task, o.mode);
+  if (mode !== 'ptuning') {
+    if (o.freezeModel) throw new GlmError('E_FINETUNE_OPTION', '--freeze-model needs --mode ptuning');
+    if (o.spellLength !== undefined || o.spellFunc !== undefined) throw new GlmError('E_FINETUNE_OPTION', '--spell-length and --spell-func need --mode ptuning');
+  }
   const data = { ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}) };
   const hasValid = !o.noEval && task.splits.includes('validation');
   // Read (and validate) the task's files before the model, so bad data fails fast.
@@ -223,7 +227,6 @@ export async function runFinetune(o: FinetuneRunOptions): Promise<FinetuneRunRes
       log(`pattern ${pvp.id}: ${pvp.description} (${train.some((e) => !e.singleToken) || answerMode === 'multi' ? 'multi-token scoring' : 'single-token scoring'})`);
       const prompt = mode === 'ptuning' ? makePromptEncoder(model, train, o, loopOpts.seed) : undefined;
       const freeze = prompt !== undefined && o.freezeModel === true;
-      if (o.freezeModel && !prompt) throw new GlmError('E_FINETUNE_OPTION', '--freeze-model needs --mode ptuning');
       if (freeze) for (const [, p] of model.params.entries()) p.requiresGrad = false;
       if (prompt) log(`prompt encoder: ${prompt.spec.spellFunc}, ${prompt.spec.spellLength} prompt embeddings, ${prompt.store.size} parameters${freeze ? '; model frozen' : ''}`);
       const info = (epoch: number, score?: number, metrics?: Record<string, unknown>): FinetuneInfo => ({
