@@ -10,8 +10,9 @@
 // Runs:  DIR/pretrain/VARIANT-sSEED/           glm pretrain output (checkpoints: resumed after an interruption)
 //        DIR/runs/VARIANT-sSEED__PART….json    one raw result per evaluation run; an existing file is skipped
 //        DIR/summary.md (or --table FILE)      the tables, regenerated from every JSON under DIR/runs
-// --quick makes every size tiny (2 layers, hidden 32, 20 steps, 32/64 fine-tuning examples, 64 test
-// examples) so the study runs in minutes; it is what src/finetune/ablation-study.test.ts runs.
+// Subsets (few-shot, --quick sizes, validation) are seeded random draws, not the first examples (spam's
+// split starts with ham only). --quick makes every size tiny (2 layers, hidden 32, 20 steps, 32/64
+// fine-tuning examples, 64 test examples) so the study runs in minutes; it is what src/finetune/ablation-study.test.ts runs.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -121,13 +122,13 @@ async function nluRun(o, model, base, task, method, setting, seed) {
   const cloze = method === 'cloze-multi' ? t.multi : t.single;
   const opts = {
     model, task, out: path.join(o.work, `${base.variant}-s${seed}-${task}-${method}-${setting}`), seed, epochs: ft.epochs, batch: ft.batch, lr: ft.lr,
-    maxSeqLength: ft.maxSeqLength, limitEval: ft.limitEval, progress: false, log: () => {},
+    maxSeqLength: ft.maxSeqLength, limitEval: ft.limitEval, randomSubset: true, progress: false, log: () => {},
     ...(limitTrain !== undefined ? { limitTrain } : {}),
     ...(method === 'classifier' ? { mode: 'classifier' } : { pattern: cloze.pattern, ...(cloze.answerMode ? { answerMode: cloze.answerMode } : {}) }),
     ...(method.startsWith('ptuning') ? { mode: 'ptuning', freezeModel: method === 'ptuning-frozen' } : {}),
   };
   const r = await runFinetune(opts);
-  const ev = await runEval({ model: opts.out, task, split: 'test', ...(o.S.testLimit !== undefined ? { limit: o.S.testLimit } : {}) });
+  const ev = await runEval({ model: opts.out, task, split: 'test', ...(o.S.testLimit !== undefined ? { limit: o.S.testLimit, randomSubset: true } : {}) });
   fs.rmSync(opts.out, { recursive: true, force: true });
   return {
     finetune: { options: { ...opts, log: undefined, out: undefined, model: undefined }, trainExamples: r.trainExamples, epochs: r.loop.epochs, bestEpoch: r.loop.bestEpoch, steps: r.loop.steps },

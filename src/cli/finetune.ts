@@ -23,7 +23,7 @@ interface Flags {
   loss?: ChoiceLoss; lengthPenalty?: number; multiToken?: boolean; eop: boolean;
   head: HeadVariant; pool: PoolToken; headDropout?: number;
   srcLen?: number; tgtLen?: number; beams?: number; minLength?: number; repeatNgram?: number | boolean; smask?: boolean;
-  spellLength?: number; spellFunc?: SpellFunc; freezeModel?: boolean; continuousPrompt?: boolean;
+  randomSubset?: boolean; spellLength?: number; spellFunc?: SpellFunc; freezeModel?: boolean; continuousPrompt?: boolean;
   progress: boolean;
 }
 
@@ -63,6 +63,7 @@ export function register(program: Command): void {
     .option('--min-length <n>', 'seq2seq validation: fewest generated tokens (default 2)', num('--min-length', { int: true, min: 0 }))
     .option('--no-repeat-ngram <n>', 'seq2seq validation: n-gram blocking (default 3; 0 = off)', num('--no-repeat-ngram', { int: true, min: 0 }))
     .option('--smask', 'seq2seq: use [sMASK] as the blank (task-mask models)')
+    .option('--random-subset', 'with --limit-train / --limit-eval: a random subset (seeded by --seed) instead of the first examples')
     .option('--continuous-prompt', 'P-tuning: the same as --mode ptuning (GLM\'s option name)')
     .option('--spell-length <n>', 'P-tuning: prompt embeddings (default: config spell_length, else the pattern\'s prompt-token count)', num('--spell-length', { int: true, min: 1 }))
     .addOption(new Option('--spell-func <f>', 'P-tuning prompt encoder (default: config spell_func, else lstm)').choices(['lstm', 'mlp', 'none']))
@@ -84,6 +85,7 @@ export function register(program: Command): void {
         if (f.mode !== undefined && f.mode !== 'ptuning') throw new GlmError('E_FINETUNE_OPTION', `--continuous-prompt is --mode ptuning, not --mode ${f.mode}`);
         o.mode = 'ptuning';
       }
+      if (f.randomSubset) o.randomSubset = true;
       opt('spellLength', f.spellLength); opt('spellFunc', f.spellFunc); if (f.freezeModel) o.freezeModel = true;
       if (f.multiToken) o.answerMode = 'multi';
       if (typeof f.repeatNgram === 'number') o.noRepeatNgram = f.repeatNgram;

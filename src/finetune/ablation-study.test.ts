@@ -37,6 +37,7 @@ test('ablation study --quick: raw JSON per run, the summary table, and resumptio
     assert.equal(pt['variant'], v);
     assert.equal(pt['finetune'].options.mode, 'ptuning');
     assert.equal(pt['finetune'].options.freezeModel, true);
+    assert.equal(pt['finetune'].options.randomSubset, true);
     assert.equal(pt['finetune'].trainExamples, 32);
     assert.equal(pt['test'].n, 64);
     const acc = pt['test'].metrics.accuracy;

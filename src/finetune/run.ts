@@ -68,6 +68,8 @@ export interface FinetuneRunOptions {
   /** Use only the first N training / validation examples. */
   limitTrain?: number;
   limitEval?: number;
+  /** With limitTrain / limitEval: a random subset (seeded by `seed`) instead of the first N. */
+  randomSubset?: boolean;
   /** Stop after this many optimizer steps. */
   maxSteps?: number;
   /** Skip the per-epoch validation (the last epoch is saved). */
@@ -141,8 +143,9 @@ export async function runFinetune(o: FinetuneRunOptions): Promise<FinetuneRunRes
   const hasValid = !o.noEval && task.splits.includes('validation');
   // Read (and validate) the task's files before the model, so bad data fails fast.
   const evalLimit = o.limitEval ?? (mode === 'seq2seq' ? 100 : undefined);
-  const rawTrain = loadSplit(task, 'train', { ...data, ...(o.limitTrain !== undefined ? { limit: o.limitTrain } : {}) });
-  const rawValid = hasValid ? loadSplit(task, 'validation', { ...data, ...(evalLimit !== undefined ? { limit: evalLimit } : {}) }) : [];
+  const sample = o.randomSubset ? { sampleSeed: o.seed ?? 1234 } : {};
+  const rawTrain = loadSplit(task, 'train', { ...data, ...sample, ...(o.limitTrain !== undefined ? { limit: o.limitTrain } : {}) });
+  const rawValid = hasValid ? loadSplit(task, 'validation', { ...data, ...sample, ...(evalLimit !== undefined ? { limit: evalLimit } : {}) }) : [];
   const { model } = loadFinetuned(o.model);
   const tok = openTokenizer(o.model, o.tokenizer, model);
   const tokens = tokensOf(tok);
