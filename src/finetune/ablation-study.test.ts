@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { repoRoot } from '../testing/helpers.js';
 
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'glm-ablation-'));
+test.after(() => fs.rmSync(out, { recursive: true, force: true }));
 const table = path.join(out, 'ablations.md');
 const args = ['scripts/ablation-study.mjs', '--quick', '--out', out, '--table', table, '--variants', 'glm,mlm', '--tasks', 'sentiment',
   '--methods', 'cloze-single,ptuning-frozen', '--settings', 'few'];

@@ -25,6 +25,7 @@ import { resolveTask } from './task-file.js';
 import { tokensOf } from './setup.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'glm-ptuning-'));
+test.after(() => fs.rmSync(root, { recursive: true, force: true }));
 const write = (name: string, content: string): string => {
   const f = path.join(root, name);
   fs.writeFileSync(f, content);
