@@ -15,7 +15,7 @@ import { resolveModel } from '../hub/resolve.js';
 interface Flags {
   model: string; task: string; split: Split; zeroShot?: boolean; pattern?: string; tokenizer?: string; dataDir?: string; limit?: number; batch?: number;
   maxSeqLength?: number; multiToken?: boolean; eop: boolean; lengthPenalty?: number; beams?: number; maxLength?: number; minLength?: number; repeatNgram?: number | boolean;
-  srcLen?: number; tgtLen?: number; predictions?: string; progress: boolean;
+  srcLen?: number; tgtLen?: number; predictions?: string; randomSubset?: boolean; progress: boolean;
 }
 
 export function register(program: Command): void {
@@ -30,6 +30,7 @@ export function register(program: Command): void {
     .option('--tokenizer <name|dir>', 'tokenizer (default: the model folder\'s)')
     .option('--data-dir <dir>', 'SuperGLUE tasks: folder with the jsonl files')
     .option('--limit <n>', 'evaluate the first n examples', num('--limit', { int: true, min: 1 }))
+    .option('--random-subset', 'with --limit: n examples drawn at random (a fixed seed, the same for every model) instead of the first n')
     .option('--batch <n>', 'examples per forward pass', num('--batch', { int: true, min: 1 }))
     .option('--max-seq-length <n>', 'cloze / classifier input length', num('--max-seq-length', { int: true, min: 4 }))
     .option('--multi-token', 'cloze: score every answer token by token with [eop]')
@@ -51,6 +52,7 @@ export function register(program: Command): void {
       };
       opt('zeroShot', f.zeroShot); opt('pattern', f.pattern); opt('tokenizer', f.tokenizer); opt('dataDir', f.dataDir); opt('limit', f.limit); opt('batch', f.batch);
       opt('maxSeqLength', f.maxSeqLength); opt('lengthPenalty', f.lengthPenalty); opt('beams', f.beams); opt('maxLength', f.maxLength); opt('minLength', f.minLength); opt('srcLen', f.srcLen); opt('tgtLen', f.tgtLen);
+      if (f.randomSubset) o.randomSubset = true;
       if (f.multiToken) o.answerMode = 'multi';
       if (typeof f.repeatNgram === 'number') o.noRepeatNgram = f.repeatNgram;
       const r = await runEval(o);

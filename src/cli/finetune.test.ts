@@ -69,8 +69,24 @@ test('bad input: one clear error line naming the file and line, exit status 2', 
   assert.equal(r.stderr.trim(), `glm: error: ${data}: line 2: missing field "text"`);
   const u = glm('eval', '--model', model, '--task', 'no-such-task');
   assert.equal(u.status, 2);
-  assert.match(u.stderr, /glm: error: "no-such-task" is neither a built-in task \(sentiment, spam, debian-summaries/);
+  assert.match(u.stderr, /glm: error: "no-such-task" is neither a built-in task \(sentiment, spam, brown-genres, debian-summaries/);
   const m = glm('score', '--model', model, 'no blank here', '--choices', 'a,b');
   assert.equal(m.status, 2);
   assert.match(m.stderr, /has no \[MASK\]/);
+});
+
+test('glm finetune --continuous-prompt --freeze-model → glm eval on the P-tuning folder', () => {
+  const out = path.join(root, 'ptuned');
+  const ft = glm('finetune', '--model', model, '--task', 'sentiment', '--continuous-prompt', '--freeze-model', '--spell-func', 'mlp', '--epochs', '1', '--batch', '8', '--limit-train', '16', '--limit-eval', '8', '--lr', '1e-3', '--out', out, '--no-progress');
+  assert.equal(ft.status, 0, ft.stderr);
+  assert.equal((JSON.parse(ft.stdout) as { mode: string }).mode, 'ptuning');
+  assert.match(ft.stderr, /prompt encoder: mlp, \d+ prompt embeddings, \d+ parameters; model frozen/);
+  const ev = glm('eval', '--model', out, '--task', 'sentiment', '--split', 'test', '--limit', '8', '--no-progress');
+  assert.equal(ev.status, 0, ev.stderr);
+  const e = JSON.parse(ev.stdout) as { mode: string; n: number; metrics: { accuracy: number } };
+  assert.equal(e.mode, 'ptuning');
+  assert.equal(e.n, 8);
+  const bad = glm('finetune', '--model', model, '--task', 'sentiment', '--continuous-prompt', '--mode', 'classifier', '--out', path.join(root, 'bad'), '--no-progress');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--continuous-prompt is --mode ptuning, not --mode classifier/);
 });

@@ -8,6 +8,8 @@ import { Option, type Command } from 'commander';
 import { runFinetune, type FinetuneRunOptions } from '../finetune/run.js';
 import { finetuneTable } from '../finetune/report.js';
 import type { FinetuneMode } from '../finetune/model-dir.js';
+import type { SpellFunc } from '../finetune/prompt-encoder.js';
+import { GlmError } from '../util/errors.js';
 import type { ChoiceLoss } from '../tensor/ops/scoring.js';
 import type { HeadVariant, PoolToken } from '../finetune/classifier.js';
 import { num } from './flags.js';
@@ -21,6 +23,7 @@ interface Flags {
   loss?: ChoiceLoss; lengthPenalty?: number; multiToken?: boolean; eop: boolean;
   head: HeadVariant; pool: PoolToken; headDropout?: number;
   srcLen?: number; tgtLen?: number; beams?: number; minLength?: number; repeatNgram?: number | boolean; smask?: boolean;
+  randomSubset?: boolean; spellLength?: number; spellFunc?: SpellFunc; freezeModel?: boolean; continuousPrompt?: boolean;
   progress: boolean;
 }
 
@@ -29,8 +32,8 @@ export function register(program: Command): void {
     .command('finetune')
     .description('fine-tune a model on a task: cloze (pattern + verbalizer), classifier head, or seq2seq; keeps the best epoch')
     .option('--model <dir>', 'model folder to start from (e.g. the model/ folder written by glm pretrain), or a Hub name OWNER/NAME[@REVISION]; default: the shipped English GLM (models/glm-en-small)')
-    .requiredOption('--task <name|file>', 'built-in task (sentiment, spam, debian-summaries, boolq, cb, copa, …) or a task file (JSON)')
-    .addOption(new Option('--mode <mode>', 'cloze (default for classification), classifier (spec §5.2 head) or seq2seq').choices(['cloze', 'classifier', 'seq2seq']))
+    .requiredOption('--task <name|file>', 'built-in task (sentiment, spam, brown-genres, debian-summaries, boolq, cb, copa, …) or a task file (JSON)')
+    .addOption(new Option('--mode <mode>', 'cloze (default for classification), classifier (spec §5.2 head), seq2seq, or ptuning (cloze with continuous prompts)').choices(['cloze', 'classifier', 'seq2seq', 'ptuning']))
     .requiredOption('--out <dir>', 'output model folder (the best epoch) with finetune.json and train-log.json')
     .option('--pattern <id>', 'cloze pattern id (default: the task\'s)')
     .option('--tokenizer <name|dir>', 'tokenizer (default: the model folder\'s)')
@@ -60,6 +63,11 @@ export function register(program: Command): void {
     .option('--min-length <n>', 'seq2seq validation: fewest generated tokens (default 2)', num('--min-length', { int: true, min: 0 }))
     .option('--no-repeat-ngram <n>', 'seq2seq validation: n-gram blocking (default 3; 0 = off)', num('--no-repeat-ngram', { int: true, min: 0 }))
     .option('--smask', 'seq2seq: use [sMASK] as the blank (task-mask models)')
+    .option('--random-subset', 'with --limit-train / --limit-eval: a random subset (seeded by --seed) instead of the first examples')
+    .option('--continuous-prompt', 'P-tuning: the same as --mode ptuning (GLM\'s option name)')
+    .option('--spell-length <n>', 'P-tuning: prompt embeddings (default: config spell_length, else the pattern\'s prompt-token count)', num('--spell-length', { int: true, min: 1 }))
+    .addOption(new Option('--spell-func <f>', 'P-tuning prompt encoder (default: config spell_func, else lstm)').choices(['lstm', 'mlp', 'none']))
+    .option('--freeze-model', 'P-tuning: train only the prompt encoder')
     .option('--no-progress', 'no progress bar')
     .action(async (f: Flags) => {
       f.model = f.model === undefined ? defaultModelDir() : await resolveModel(f.model);
@@ -73,6 +81,12 @@ export function register(program: Command): void {
       opt('mode', f.mode); opt('pattern', f.pattern); opt('tokenizer', f.tokenizer); opt('dataDir', f.dataDir); opt('lr', f.lr); opt('warmup', f.warmup);
       opt('maxSeqLength', f.maxSeqLength); opt('limitTrain', f.limitTrain); opt('limitEval', f.limitEval); opt('maxSteps', f.maxSteps);
       opt('loss', f.loss); opt('lengthPenalty', f.lengthPenalty); opt('headDropout', f.headDropout); opt('srcLen', f.srcLen); opt('tgtLen', f.tgtLen); opt('beams', f.beams); opt('minLength', f.minLength);
+      if (f.continuousPrompt) {
+        if (f.mode !== undefined && f.mode !== 'ptuning') throw new GlmError('E_FINETUNE_OPTION', `--continuous-prompt is --mode ptuning, not --mode ${f.mode}`);
+        o.mode = 'ptuning';
+      }
+      if (f.randomSubset) o.randomSubset = true;
+      opt('spellLength', f.spellLength); opt('spellFunc', f.spellFunc); if (f.freezeModel) o.freezeModel = true;
       if (f.multiToken) o.answerMode = 'multi';
       if (typeof f.repeatNgram === 'number') o.noRepeatNgram = f.repeatNgram;
       if (f.smask) o.maskKind = 'sMask';

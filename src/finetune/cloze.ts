@@ -23,6 +23,28 @@ import type { GenerationTokens } from '../generate/tokens.js';
 import type { EncodedCloze } from '../tasks/encode.js';
 import type { ClozeScorer } from '../eval/runners.js';
 import { choiceLoss, gatherFlat, scaleBy, type ChoiceLoss } from '../tensor/ops/scoring.js';
+import type { PromptEmbeddings } from '../model/glm.js';
+import { GlmError } from '../util/errors.js';
+import type { PromptEncoder } from './prompt-encoder.js';
+
+/**
+ * The `prompt` forward option for examples laid out one per row of length S, Part A first: the
+ * k-th prompt token of an example takes row k of the encoder's output.
+ */
+export function promptRows(values: Tensor, batch: readonly EncodedCloze[], S: number): PromptEmbeddings {
+  const K = values.shape[0]!;
+  const rows: number[] = [], src: number[] = [];
+  batch.forEach((e, b) => {
+    if (e.promptPositions.length > K) {
+      throw new GlmError('E_PTUNING_SPELL_LENGTH', `the pattern has ${e.promptPositions.length} prompt tokens but the prompt encoder only ${K} (spell_length); raise --spell-length`);
+    }
+    e.promptPositions.forEach((p, k) => {
+      rows.push(b * S + p);
+      src.push(k);
+    });
+  });
+  return { rows: Int32Array.from(rows), values, src: Int32Array.from(src) };
+}
 
 export interface ClozeScoringOptions {
   /** Multi-token scores are divided by len^lengthPenalty (len counts eop). Default 0. */
@@ -34,6 +56,8 @@ export interface ClozeScoringOptions {
   answerMode?: 'auto' | 'multi';
   /** Also score [eop] after multi-token answers ([orig], default true) or not ([hub], spec §0.2 #5). */
   includeEop?: boolean;
+  /** P-tuning: the pattern's prompt tokens take this encoder's embeddings (./prompt-encoder.ts). */
+  prompt?: PromptEncoder;
 }
 
 /** Scores of one batch, differentiable. */
@@ -52,11 +76,11 @@ export interface ClozeBatchScores {
 const isSingle = (e: EncodedCloze, o: ClozeScoringOptions): boolean => e.singleToken && (o.answerMode ?? 'auto') === 'auto';
 
 /** Single-token rows: [CLS] pattern [eos] [sop], padded; returns the logits [B, S, V] and the [sop] rows. */
-function singleTokenForward(model: GLMModel, batch: readonly EncodedCloze[], tokens: GenerationTokens, train: boolean): { logits: Tensor; sopRow: number[] } {
+function singleTokenForward(model: GLMModel, batch: readonly EncodedCloze[], tokens: GenerationTokens, train: boolean, prompt: Tensor | null): { logits: Tensor; sopRow: number[] } {
   // Padding after [sop] is causal (sep = A), so it never reaches the [sop] slot.
   const { input } = packRows(batch.map((e) => blankRow(e.tokens, [tokens.sop], e.maskPosition)), { padId: tokens.pad ?? tokens.eos });
   const sopRow = batch.map((e, b) => b * input.seqLen + e.tokens.length);
-  const { logits } = model.forward(input, { train });
+  const { logits } = model.forward(input, { train, ...(prompt ? { prompt: promptRows(prompt, batch, input.seqLen) } : {}) });
   return { logits, sopRow };
 }
 
@@ -85,9 +109,10 @@ export function clozeBatchScores(model: GLMModel, batch: readonly EncodedCloze[]
   const readers: (() => void)[] = [];
   const logProbs: number[][] = batch.map(() => []);
   let at = 0;
+  const prompt = opts.prompt ? opts.prompt.forward() : null;
   if (singles.length) {
     const sub = singles.map((i) => batch[i]!);
-    const { logits, sopRow } = singleTokenForward(model, sub, tokens, train);
+    const { logits, sopRow } = singleTokenForward(model, sub, tokens, train, prompt);
     const idx: number[] = [];
     sub.forEach((e, k) => e.answers.forEach((a) => {
       groups[singles[k]!]!.push(at++);
@@ -103,7 +128,8 @@ export function clozeBatchScores(model: GLMModel, batch: readonly EncodedCloze[]
     const sub = multis.map((i) => batch[i]!);
     const items: ScoreItem[] = sub.map((e) => ({ context: e.tokens, maskPosition: e.maskPosition, candidates: e.answers }));
     const layout = buildChoiceLayout(model.config, items, tokens, { includeEop: eop });
-    const { logits } = model.forward(layout.input, { train });
+    // Each example's sequence starts with its Part A, so prompt positions index row k directly.
+    const { logits } = model.forward(layout.input, { train, ...(prompt ? { prompt: promptRows(prompt, sub, layout.input.seqLen) } : {}) });
     let s = candidateLogProbs(logits, layout);
     if (lp !== 0) {
       const f = new Float32Array(layout.numCandidates);

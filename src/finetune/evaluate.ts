@@ -103,6 +103,9 @@ export async function evaluateInfillModel(model: GLMModel, tok: GlmTokenizer, ex
   return evaluateInfilling(examples, (_m, ex) => answers.get(ex.id + '@' + ex.ratio)!);
 }
 
+/** The seed of `glm eval --limit N --random-subset`: every model sees the same examples. */
+export const RANDOM_SUBSET_SEED = 1234;
+
 export interface EvalRunOptions {
   model: string;
   task: string;
@@ -113,6 +116,8 @@ export interface EvalRunOptions {
   tokenizer?: string | GlmTokenizer;
   dataDir?: string;
   limit?: number;
+  /** With limit: a random subset (fixed seed RANDOM_SUBSET_SEED) instead of the first N. */
+  randomSubset?: boolean;
   batch?: number;
   maxSeqLength?: number;
   /** Cloze: 'multi' forces token-by-token scoring; includeEop false = hub scoring. */
@@ -147,11 +152,11 @@ export interface EvalReport {
 /** `glm eval`: evaluates a model folder on a task split. */
 export async function runEval(o: EvalRunOptions): Promise<EvalReport> {
   const t0 = performance.now();
-  const { model, info, head } = loadFinetuned(o.model);
+  const { model, info, head, prompt } = loadFinetuned(o.model);
   const tok = openTokenizer(o.model, o.tokenizer, model);
   const task = resolveTask(o.task);
   const split = o.split ?? 'test';
-  const lim = { ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}), ...(o.limit !== undefined ? { limit: o.limit } : {}) };
+  const lim = { ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}), ...(o.limit !== undefined ? { limit: o.limit } : {}), ...(o.randomSubset ? { sampleSeed: RANDOM_SUBSET_SEED } : {}) };
   const tuned: FinetuneInfo | null = o.zeroShot ? null : info;
   if (tuned && !o.zeroShot && tuned.task !== o.task && tuned.task !== task.name) {
     process.stderr.write(`glm eval: note: the model was fine-tuned on ${tuned.task}, evaluating on ${task.name}\n`);
@@ -190,12 +195,13 @@ export async function runEval(o: EvalRunOptions): Promise<EvalReport> {
   const r = await evaluateClozeModel(model, tok, task, pvp, ex, {
     maxSeqLength, answerMode: o.answerMode ?? c?.answerMode ?? (task.kind === 'multiple-choice' ? 'multi' : 'auto'),
     includeEop: o.includeEop ?? c?.includeEop ?? true, lengthPenalty: o.lengthPenalty ?? c?.lengthPenalty ?? pvp.lengthPenalty ?? 0,
+    ...(prompt && !o.zeroShot ? { prompt } : {}),
     ...(o.batch !== undefined ? { batchSize: o.batch } : {}), ...prog,
   });
   const metrics: Record<string, unknown> = { accuracy: r.accuracy };
   if (r.macroF1 !== undefined) metrics['macroF1'] = r.macroF1;
   if (r.perLabel) metrics['perLabel'] = r.perLabel;
-  return done({ mode: tuned?.mode === 'cloze' ? 'cloze' : 'zero-shot-cloze', pattern: pvp.id, n: r.n, metrics, outputs: r.predictions });
+  return done({ mode: tuned?.mode === 'cloze' || tuned?.mode === 'ptuning' ? tuned.mode : 'zero-shot-cloze', pattern: pvp.id, n: r.n, metrics, outputs: r.predictions });
 }
 
 /** The F-measures of a ROUGE result, by type. */

@@ -21,10 +21,12 @@ import { configToJSON } from '../model/config.js';
 import type { GLMModel } from '../model/glm.js';
 import { ClassifierHead, HEAD_KEYS, type HeadSpec } from './classifier.js';
 import { resolveModelSync } from '../hub/resolve.js';
+import { PROMPT_PREFIX, PromptEncoder, type PromptSpec } from './prompt-encoder.js';
+import type { ParamStore } from '../model/params.js';
 
 export const FINETUNE_FILE = 'finetune.json';
 
-export type FinetuneMode = 'cloze' | 'classifier' | 'seq2seq';
+export type FinetuneMode = 'cloze' | 'classifier' | 'seq2seq' | 'ptuning';
 
 /** Contents of finetune.json. */
 export interface FinetuneInfo {
@@ -41,6 +43,8 @@ export interface FinetuneInfo {
   maxSeqLength?: number;
   /** Cloze scoring settings used in training. */
   cloze?: { answerMode: 'auto' | 'multi'; includeEop: boolean; lengthPenalty: number; loss: string };
+  /** P-tuning: the prompt encoder's shape, and whether the model was frozen while it trained. */
+  ptuning?: PromptSpec & { freezeModel: boolean };
   /** Seq2seq lengths and decoding defaults. */
   seq2seq?: { srcLen: number; tgtLen: number; maskKind: 'mask' | 'sMask'; numBeams: number; lengthPenalty: number; minLength: number; noRepeatNgram: number };
   epoch: number;
@@ -53,7 +57,7 @@ export interface FinetuneInfo {
 const TOKENIZER_FILES = ['glm_tokenizer.json', 'tokenizer_config.json', 'tokenizer.json', 'vocab.txt', 'vocab.json', 'merges.txt', 'cog-pretrain.model', 'spm.model', 'tokenizer-source.json', 'special_tokens_map.json'];
 
 /** Writes the model (and head) into `dir`, with finetune.json and the base model's tokenizer files. */
-export function saveFinetuned(dir: string, model: GLMModel, info: FinetuneInfo, head?: ClassifierHead): void {
+export function saveFinetuned(dir: string, model: GLMModel, info: FinetuneInfo, head?: ClassifierHead | PromptEncoder): void {
   fs.mkdirSync(dir, { recursive: true });
   const tensors = new Map<string, SafetensorsTensorInput>();
   for (const [name, t] of model.params.entries()) tensors.set(name, { dtype: 'F32', shape: t.shape, data: t.f32 });
@@ -89,7 +93,8 @@ export function readFinetuneInfo(dir: string): FinetuneInfo | null {
   }
   const info = raw as Partial<FinetuneInfo>;
   if (info?.format !== 'glm-ts-finetune' || info.version !== 1) throw new GlmError('E_FINETUNE_INFO', 'expected {"format": "glm-ts-finetune", "version": 1, …}', { path: file });
-  if (!['cloze', 'classifier', 'seq2seq'].includes(info.mode as string)) throw new GlmError('E_FINETUNE_INFO', `mode must be cloze, classifier or seq2seq, got ${JSON.stringify(info.mode)}`, { path: file });
+  if (!['cloze', 'classifier', 'seq2seq', 'ptuning'].includes(info.mode as string)) throw new GlmError('E_FINETUNE_INFO', `mode must be cloze, classifier, seq2seq or ptuning, got ${JSON.stringify(info.mode)}`, { path: file });
+  if (info.mode === 'ptuning' && !info.ptuning) throw new GlmError('E_FINETUNE_INFO', 'a ptuning model needs "ptuning" ({spellLength, spellFunc, freezeModel})', { path: file });
   if (info.mode === 'classifier' && (!info.head || !Array.isArray(info.labels))) throw new GlmError('E_FINETUNE_INFO', 'a classifier model needs "head" and "labels"', { path: file });
   return info as FinetuneInfo;
 }
@@ -98,6 +103,25 @@ export interface LoadedFinetuned {
   model: GLMModel;
   info: FinetuneInfo | null;
   head: ClassifierHead | null;
+  /** The P-tuning prompt encoder, when finetune.json announces one. */
+  prompt: PromptEncoder | null;
+}
+
+/** Reads every tensor of `store` from the model file, checking names and shapes. */
+function readStore(file: string, store: ParamStore, what: string): void {
+  const reader = SafetensorsReader.open(file);
+  try {
+    for (const [name, t] of store.entries()) {
+      if (!reader.has(name)) throw new GlmError('E_CHECKPOINT_MISSING_TENSOR', `finetune.json announces a ${what} but ${name} is missing`, { path: file });
+      const shape = reader.info(name).shape;
+      if (shape.length !== t.shape.length || shape.some((d, i) => d !== t.shape[i])) {
+        throw new GlmError('E_CHECKPOINT_SHAPE', `tensor ${name} has shape [${shape.join(', ')}] but the ${what} needs [${t.shape.join(', ')}]`, { path: file });
+      }
+      reader.readFloat32(name, { out: t.f32 });
+    }
+  } finally {
+    reader.close();
+  }
 }
 
 /** Loads a model folder; the classifier head too when finetune.json says there is one. */
@@ -106,25 +130,20 @@ export function loadFinetuned(nameOrDir: string): LoadedFinetuned {
   if (!fs.existsSync(dir)) throw new GlmError('E_CHECKPOINT_MISSING', 'no such model folder', { path: dir });
   const info = readFinetuneInfo(dir);
   const withHead = info?.mode === 'classifier';
+  const withPrompt = info?.mode === 'ptuning';
   const file = path.join(dir, 'model.safetensors');
-  const { model, report } = loadFolder(dir, { allowUnexpected: withHead });
-  if (!withHead) return { model, info, head: null };
-  // Only the head's tensors may be extra.
-  const stray = report.unexpected.filter((k) => !(HEAD_KEYS as readonly string[]).includes(k));
-  if (stray.length) throw new GlmError('E_CHECKPOINT_UNEXPECTED_TENSOR', `unexpected tensor(s) besides the classifier head: ${stray.slice(0, 8).join(', ')}`, { path: file });
-  const head = new ClassifierHead(model.config.hidden_size, info!.head!);
-  const reader = SafetensorsReader.open(file);
-  try {
-    for (const [name, t] of head.store.entries()) {
-      if (!reader.has(name)) throw new GlmError('E_CHECKPOINT_MISSING_TENSOR', `finetune.json announces a classifier head but ${name} is missing`, { path: file });
-      const shape = reader.info(name).shape;
-      if (shape.length !== t.shape.length || shape.some((d, i) => d !== t.shape[i])) {
-        throw new GlmError('E_CHECKPOINT_SHAPE', `tensor ${name} has shape [${shape.join(', ')}] but the head needs [${t.shape.join(', ')}] (${info!.labels!.length} labels, hidden ${model.config.hidden_size})`, { path: file });
-      }
-      reader.readFloat32(name, { out: t.f32 });
-    }
-  } finally {
-    reader.close();
+  const { model, report } = loadFolder(dir, { allowUnexpected: withHead || withPrompt });
+  if (!withHead && !withPrompt) return { model, info, head: null, prompt: null };
+  // Only the announced extra tensors may be there.
+  const allowed = (k: string): boolean => (withHead ? (HEAD_KEYS as readonly string[]).includes(k) : k.startsWith(PROMPT_PREFIX));
+  const stray = report.unexpected.filter((k) => !allowed(k));
+  if (stray.length) throw new GlmError('E_CHECKPOINT_UNEXPECTED_TENSOR', `unexpected tensor(s) besides the ${withHead ? 'classifier head' : 'prompt encoder'}: ${stray.slice(0, 8).join(', ')}`, { path: file });
+  if (withPrompt) {
+    const prompt = new PromptEncoder(model.config.hidden_size, { spellLength: info!.ptuning!.spellLength, spellFunc: info!.ptuning!.spellFunc });
+    readStore(file, prompt.store, 'prompt encoder');
+    return { model, info, head: null, prompt };
   }
-  return { model, info, head };
+  const head = new ClassifierHead(model.config.hidden_size, info!.head!);
+  readStore(file, head.store, `classifier head (${info!.labels!.length} labels, hidden ${model.config.hidden_size})`);
+  return { model, info, head, prompt: null };
 }

@@ -22,6 +22,19 @@ import { evaluateClassifierModel, evaluateClozeModel, evaluateSummaries, rougeF 
 import { checkSeq2SeqLengths, defaultMaxSeqLength, defaultSeq2SeqLengths, loadSplit, openTokenizer, tokensOf } from './setup.js';
 import { resolveTask } from './task-file.js';
 import type { ChoiceLoss } from '../tensor/ops/scoring.js';
+import { PromptEncoder, type SpellFunc } from './prompt-encoder.js';
+import type { GLMModel } from '../model/glm.js';
+
+/** The prompt encoder of a P-tuning run: options, then the config's spell_* fields, then defaults. */
+function makePromptEncoder(model: GLMModel, train: readonly EncodedCloze[], o: FinetuneRunOptions, seed: number): PromptEncoder {
+  const extra = model.config.extra ?? {};
+  const cfgLen = typeof extra['spell_length'] === 'number' ? extra['spell_length'] : undefined;
+  const cfgFunc = typeof extra['spell_func'] === 'string' ? (extra['spell_func'] as SpellFunc) : undefined;
+  const needed = Math.max(0, ...train.map((e) => e.promptPositions.length));
+  if (needed === 0 && o.spellLength === undefined) throw new GlmError('E_PTUNING_NO_PROMPT', 'the pattern has no fixed prompt tokens to replace; pick another --pattern');
+  const spellLength = o.spellLength ?? cfgLen ?? needed;
+  return new PromptEncoder(model.config.hidden_size, { spellLength, spellFunc: o.spellFunc ?? cfgFunc ?? 'lstm' }).initialize(model.config.initializer_range, seed);
+}
 
 export interface FinetuneRunOptions {
   /** Model folder to start from (a `glm pretrain` model, or a fine-tuned one). */
@@ -55,6 +68,8 @@ export interface FinetuneRunOptions {
   /** Use only the first N training / validation examples. */
   limitTrain?: number;
   limitEval?: number;
+  /** With limitTrain / limitEval: a random subset (seeded by `seed`) instead of the first N. */
+  randomSubset?: boolean;
   /** Stop after this many optimizer steps. */
   maxSteps?: number;
   /** Skip the per-epoch validation (the last epoch is saved). */
@@ -76,6 +91,13 @@ export interface FinetuneRunOptions {
   minLength?: number;
   noRepeatNgram?: number;
   maskKind?: 'mask' | 'sMask';
+  // P-tuning (mode 'ptuning')
+  /** Prompt embeddings (default: the config's spell_length, else the pattern's prompt-token count). */
+  spellLength?: number;
+  /** Default: the config's spell_func, else 'lstm'. */
+  spellFunc?: SpellFunc;
+  /** Train only the prompt encoder; the model's weights stay as they are. */
+  freezeModel?: boolean;
   progress?: boolean;
   log?: (msg: string) => void;
 }
@@ -90,8 +112,8 @@ export interface FinetuneRunResult {
   loop: LoopResult;
 }
 
-const DEFAULT_LR: Record<FinetuneMode, number> = { cloze: 1e-5, classifier: 1e-5, seq2seq: 3e-5 };
-const DEFAULT_WARMUP: Record<FinetuneMode, number> = { cloze: 0.1, classifier: 0.1, seq2seq: 0.06 };
+const DEFAULT_LR: Record<FinetuneMode, number> = { cloze: 1e-5, classifier: 1e-5, seq2seq: 3e-5, ptuning: 1e-5 };
+const DEFAULT_WARMUP: Record<FinetuneMode, number> = { cloze: 0.1, classifier: 0.1, seq2seq: 0.06, ptuning: 0.1 };
 
 /** How finetune.json names the task: the built-in name, or the task file's absolute path. */
 function taskRef(t: string): string {
@@ -104,7 +126,7 @@ function modeFor(task: Task, mode: FinetuneMode | undefined): FinetuneMode {
     if (mode && mode !== 'seq2seq') throw new GlmError('E_FINETUNE_OPTION', `task ${task.name} is seq2seq; --mode ${mode} does not apply`);
     return 'seq2seq';
   }
-  if (mode === 'seq2seq') throw new GlmError('E_FINETUNE_OPTION', `task ${task.name} is ${task.kind}; use --mode cloze or classifier`);
+  if (mode === 'seq2seq') throw new GlmError('E_FINETUNE_OPTION', `task ${task.name} is ${task.kind}; use --mode cloze, classifier or ptuning`);
   if (mode === 'classifier' && !task.classifierInput) throw new GlmError('E_FINETUNE_OPTION', `task ${task.name} is multiple choice: it has no classifier input, use --mode cloze`);
   return mode ?? 'cloze';
 }
@@ -113,12 +135,17 @@ export async function runFinetune(o: FinetuneRunOptions): Promise<FinetuneRunRes
   const log = o.log ?? ((m: string): void => void process.stderr.write(m + '\n'));
   const task = resolveTask(o.task);
   const mode = modeFor(task, o.mode);
+  if (mode !== 'ptuning') {
+    if (o.freezeModel) throw new GlmError('E_FINETUNE_OPTION', '--freeze-model needs --mode ptuning');
+    if (o.spellLength !== undefined || o.spellFunc !== undefined) throw new GlmError('E_FINETUNE_OPTION', '--spell-length and --spell-func need --mode ptuning');
+  }
   const data = { ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}) };
   const hasValid = !o.noEval && task.splits.includes('validation');
   // Read (and validate) the task's files before the model, so bad data fails fast.
   const evalLimit = o.limitEval ?? (mode === 'seq2seq' ? 100 : undefined);
-  const rawTrain = loadSplit(task, 'train', { ...data, ...(o.limitTrain !== undefined ? { limit: o.limitTrain } : {}) });
-  const rawValid = hasValid ? loadSplit(task, 'validation', { ...data, ...(evalLimit !== undefined ? { limit: evalLimit } : {}) }) : [];
+  const sample = o.randomSubset ? { sampleSeed: o.seed ?? 1234 } : {};
+  const rawTrain = loadSplit(task, 'train', { ...data, ...sample, ...(o.limitTrain !== undefined ? { limit: o.limitTrain } : {}) });
+  const rawValid = hasValid ? loadSplit(task, 'validation', { ...data, ...sample, ...(evalLimit !== undefined ? { limit: evalLimit } : {}) }) : [];
   const { model } = loadFinetuned(o.model);
   const tok = openTokenizer(o.model, o.tokenizer, model);
   const tokens = tokensOf(tok);
@@ -201,21 +228,27 @@ export async function runFinetune(o: FinetuneRunOptions): Promise<FinetuneRunRes
       const train = trainEx.map((e) => encodeCloze(pvp, e, tok, { maxSeqLength, answerMode })).filter((e) => e.gold !== undefined);
       trainN = train.length;
       log(`pattern ${pvp.id}: ${pvp.description} (${train.some((e) => !e.singleToken) || answerMode === 'multi' ? 'multi-token scoring' : 'single-token scoring'})`);
+      const prompt = mode === 'ptuning' ? makePromptEncoder(model, train, o, loopOpts.seed) : undefined;
+      const freeze = prompt !== undefined && o.freezeModel === true;
+      if (freeze) for (const [, p] of model.params.entries()) p.requiresGrad = false;
+      if (prompt) log(`prompt encoder: ${prompt.spec.spellFunc}, ${prompt.spec.spellLength} prompt embeddings, ${prompt.store.size} parameters${freeze ? '; model frozen' : ''}`);
       const info = (epoch: number, score?: number, metrics?: Record<string, unknown>): FinetuneInfo => ({
         ...base, mode, epoch, pattern: pvp.id, maxSeqLength, cloze: { ...scoring, loss }, ...(t.labels ? { labels: t.labels } : {}),
+        ...(prompt ? { ptuning: { ...prompt.spec, freezeModel: freeze } } : {}),
         ...(score !== undefined ? { score } : {}), ...(metrics ? { metrics } : {}),
       });
+      const scoringP = { ...scoring, ...(prompt ? { prompt } : {}) };
       job = {
-        train, stores: [model.params],
+        train, stores: freeze ? [prompt!.store] : prompt ? [model.params, prompt.store] : [model.params],
         tokensOf: (e) => (e as EncodedCloze).tokens.length + (e as EncodedCloze).answers.reduce((n, a) => n + a.length + 1, 0),
-        loss: (b) => clozeLoss(model, b as EncodedCloze[], tokens, { ...scoring, loss, train: true }),
+        loss: (b) => clozeLoss(model, b as EncodedCloze[], tokens, { ...scoringP, loss, train: true }),
         ...(validEx.length ? {
           evaluate: async () => {
-            const r = await evaluateClozeModel(model, tok, t, pvp, validEx, { ...scoring, maxSeqLength });
+            const r = await evaluateClozeModel(model, tok, t, pvp, validEx, { ...scoringP, maxSeqLength });
             return { score: r.accuracy, metrics: { accuracy: r.accuracy, ...(r.macroF1 !== undefined ? { macroF1: r.macroF1 } : {}) } };
           },
         } : {}),
-        save: (dir, i) => saveFinetuned(dir, model, info(i.epoch, i.score, i.metrics)),
+        save: (dir, i) => saveFinetuned(dir, model, info(i.epoch, i.score, i.metrics), prompt),
       };
     }
   }

@@ -3,6 +3,7 @@
  * tokens, and length defaults that fit the model's position table.
  */
 import { GlmError } from '../util/errors.js';
+import { Rng } from '../util/rng.js';
 import type { GLMModel } from '../model/glm.js';
 import type { GlmTokenizer } from '../tokenizer/types.js';
 import { hasTokenizerFiles, loadTokenizer } from '../tokenizer/load.js';
@@ -39,14 +40,30 @@ export function defaultSeq2SeqLengths(model: GLMModel): { srcLen: number; tgtLen
 }
 
 /** The examples of a split, with a clear error when the task has no such split. */
-export function loadSplit<T extends Task>(task: T, split: Split, opts: { dataDir?: string; limit?: number }): ReturnType<T['load']> {
+/**
+ * A task split, optionally cut to `limit` examples: the first ones, or with `sampleSeed` a seeded
+ * random subset (kept in split order), for splits whose order groups the labels (spam is all ham
+ * first).
+ */
+export function loadSplit<T extends Task>(task: T, split: Split, opts: { dataDir?: string; limit?: number; sampleSeed?: number }): ReturnType<T['load']> {
   if (!task.splits.includes(split)) throw new GlmError('E_TASK_SPLIT', `task ${task.name} has no ${split} split (splits: ${task.splits.join(', ')})`);
   const lo: { dataDir?: string; limit?: number } = {};
   if (opts.dataDir !== undefined) lo.dataDir = opts.dataDir;
-  if (opts.limit !== undefined) lo.limit = opts.limit;
-  const out = task.load(split, lo) as ReturnType<T['load']>;
-  if ((out as unknown[]).length === 0) throw new GlmError('E_TASK_EMPTY', `task ${task.name} has no examples in its ${split} split`);
-  return out;
+  const sample = opts.sampleSeed !== undefined && opts.limit !== undefined;
+  if (opts.limit !== undefined && !sample) lo.limit = opts.limit;
+  let out = task.load(split, lo) as unknown[];
+  if (sample && out.length > opts.limit!) {
+    const rng = new Rng(opts.sampleSeed!);
+    const idx = out.map((_, i) => i);
+    for (let i = idx.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+    }
+    const keep = idx.slice(0, opts.limit!).sort((x, y) => x - y);
+    out = keep.map((i) => out[i]);
+  }
+  if (out.length === 0) throw new GlmError('E_TASK_EMPTY', `task ${task.name} has no examples in its ${split} split`);
+  return out as ReturnType<T['load']>;
 }
 
 /** Checks that encoded seq2seq sources fit (they are already cut to srcLen; this guards positions). */

@@ -19,7 +19,8 @@ import { Tensor, isGradEnabled, noGrad } from '../tensor/tensor.js';
 import { add } from '../tensor/ops/elementwise.js';
 import { linear, matmul } from '../tensor/ops/linalg.js';
 import { gatherRows } from '../tensor/ops/shape.js';
-import { cachedAttention, dropout, embeddingSum, layerNorm, linearGelu, selfAttention, type AttentionMask } from '../tensor/ops/nn.js';
+import { replaceRows } from '../tensor/ops/recurrent.js';
+import { cachedAttention, dropout, embedding, embeddingSum, layerNorm, linearGelu, selfAttention, type AttentionMask } from '../tensor/ops/nn.js';
 import { Arena, backwardSentinel, withArena } from '../tensor/ops/arena.js';
 import { type GLMConfig, parameterCount } from './config.js';
 import { ParamStore, glmParamSpecs } from './params.js';
@@ -61,6 +62,18 @@ export interface ForwardOptions {
    * LM head is the largest single product of the model. Default: every position ([B, S, V]).
    */
   logitRows?: Int32Array;
+  /**
+   * P-tuning (spec §5.1, `--continuous-prompt`): the word embeddings at the flat rows `rows`
+   * (b·S + s) are replaced by rows of `values` [K, H] (row `src[k]`, default k) before the
+   * position embeddings are added; gradients flow to `values`, also when the model is frozen.
+   */
+  prompt?: PromptEmbeddings;
+}
+
+export interface PromptEmbeddings {
+  rows: Int32Array;
+  values: Tensor;
+  src?: Int32Array;
 }
 
 export class GLMModel {
@@ -179,7 +192,7 @@ export class GLMModel {
     return false;
   }
 
-  private embed(input: ModelInput): Tensor {
+  private embed(input: ModelInput, prompt?: PromptEmbeddings): Tensor {
     const { batch: B, seqLen: S } = input;
     const { positions: pos, blockPositions: block } = splitPositions(input);
     const ids = new Tensor(input.inputIds, [B, S]);
@@ -189,7 +202,9 @@ export class GLMModel {
       tables.push(this.blockPositionEmbeddings);
       idx.push(new Tensor(block, [B, S]));
     }
-    return embeddingSum(tables, idx);
+    if (!prompt) return embeddingSum(tables, idx);
+    const words = replaceRows(embedding(this.wordEmbeddings, ids), prompt.rows, prompt.values, prompt.src);
+    return add(words, embeddingSum(tables.slice(1), idx.slice(1)));
   }
 
   /**
@@ -208,11 +223,11 @@ export class GLMModel {
     else mask = { kind: 'sep', sep: new Int32Array(B) };
     const pDrop = (p: number): number => (train ? p : 0);
 
-    const recording = this.recordsGraph();
+    const recording = this.recordsGraph() || (isGradEnabled() && opts.prompt?.values.requiresGrad === true);
     // Quantized copies have no gradient: passes that record a graph use the float32 weights.
     const Q = recording ? null : this.quant;
     // Layers run on recycled activation buffers; hidden and logits (returned) are fresh.
-    let x = this.layerStack(input, mask, pDrop, Q, recording);
+    let x = this.layerStack(input, mask, pDrop, Q, recording, opts.prompt);
     if (recording) {
       const state = { consumed: false };
       this.gradArenaState = state;
@@ -233,7 +248,7 @@ export class GLMModel {
    * l − 2 allocated is read any more (only layer l − 1's output is), so two layers' worth of
    * buffers serve the whole pass.
    */
-  private layerStack(input: ModelInput, mask: AttentionMask, pDrop: (p: number) => number, Q: ModelQuant | null, recording: boolean): Tensor {
+  private layerStack(input: ModelInput, mask: AttentionMask, pDrop: (p: number) => number, Q: ModelQuant | null, recording: boolean, prompt?: PromptEmbeddings): Tensor {
     const cfg = this.config;
     const arenas = recording ? [this.recordingArena()] : this.plainArenas;
     const inArena = <T>(i: number, fn: () => T): T => {
@@ -244,7 +259,7 @@ export class GLMModel {
     const drop = (t: Tensor, p: number): Tensor => dropout(t, pDrop(p));
     const attend = (l: number, xIn: Tensor): Tensor =>
       selfAttention(this.qkv(l, this.ln1(l, xIn), Q), { heads: cfg.num_attention_heads, mask, dropoutP: pDrop(cfg.attention_dropout_prob) });
-    let x = inArena(1, () => dropout(this.embed(input), pDrop(cfg.embedding_dropout_prob)));
+    let x = inArena(1, () => dropout(this.embed(input, prompt), pDrop(cfg.embedding_dropout_prob)));
     for (let l = 0; l < this.layers.length; l++) x = inArena(l, () => this.layer(l, x, attend, drop, Q));
     return x;
   }

@@ -1,7 +1,7 @@
 /**
  * /v1/classify on fine-tuned model folders: with no pattern in the request, a cloze model uses
  * its finetune.json task and pattern, and a classifier-head model uses its head; the answers
- * equal the fine-tuning code's own scoring.
+ * equal the fine-tuning code's own scoring; a P-tuning folder scores with its prompt encoder.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,12 +14,13 @@ import { ClassifierHead, classifierLogits } from '../finetune/classifier.js';
 import { clozeScorer } from '../finetune/cloze.js';
 import { loadFinetuned, saveFinetuned, type FinetuneInfo } from '../finetune/model-dir.js';
 import { tokensOf } from '../finetune/setup.js';
+import { PromptEncoder } from '../finetune/prompt-encoder.js';
 import { encodeClassifier, encodeCloze, getPvp, getTask, type ClozeTask } from '../tasks/index.js';
 import { tinyModelDir, startTestServer, postJson } from '../testing/serve.js';
 
 const base = tinyModelDir();
 const texts = ['the food was wonderful', 'cold soup and a rude waiter'];
-const info = (mode: 'cloze' | 'classifier', extra: Partial<FinetuneInfo>): FinetuneInfo => ({
+const info = (mode: 'cloze' | 'classifier' | 'ptuning', extra: Partial<FinetuneInfo>): FinetuneInfo => ({
   format: 'glm-ts-finetune', version: 1, task: 'sentiment', mode, labels: ['0', '1'], maxSeqLength: 64, epoch: 1, baseModel: base, ...extra,
 });
 test.after(() => fs.rmSync(base, { recursive: true, force: true }));
@@ -64,6 +65,28 @@ test('a classifier-head folder classifies with its head', async () => {
     const z = await postJson(`${srv.url}/v1/classify`, { texts, pattern: '{text} It was [MASK].', verbalizer: { neg: ' bad', pos: ' good' } });
     assert.equal(z.status, 200);
     assert.deepEqual(z.json.labels, ['neg', 'pos']);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('a P-tuning folder classifies with its pattern and its prompt encoder', async () => {
+  const dir = path.join(base, 'ptuning');
+  const { model } = loadFolder(base);
+  const prompt = new PromptEncoder(model.config.hidden_size, { spellLength: 8, spellFunc: 'mlp' }).initialize(0.5, 5);
+  const cloze = { answerMode: 'auto' as const, includeEop: true, lengthPenalty: 0, loss: 'cross_entropy' };
+  saveFinetuned(dir, model, info('ptuning', { pattern: '1', cloze, ptuning: { ...prompt.spec, freezeModel: true } }), prompt);
+  const srv = await startTestServer(dir);
+  try {
+    const r = await postJson(`${srv.url}/v1/classify`, { texts });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    const tok = loadTokenizer(dir);
+    const pvp = getPvp(getTask('sentiment'), '1');
+    const enc = texts.map((t, i) => encodeCloze(pvp, { id: String(i), fields: { text: t } }, tok, { maxSeqLength: 64 }));
+    const want = clozeScorer(model, tokensOf(tok), { prompt })(enc) as number[][];
+    const plain = clozeScorer(model, tokensOf(tok))(enc) as number[][];
+    assert.ok(Math.abs(want[0]![0]! - plain[0]![0]!) > 1e-4, 'the prompt should change the scores');
+    r.json.results.forEach((res: { scores: number[] }, i: number) => res.scores.forEach((s, k) => assert.ok(Math.abs(s - want[i]![k]!) < 1e-4)));
   } finally {
     await srv.close();
   }

@@ -10,6 +10,7 @@ import type { GLMModel } from '../model/glm.js';
 import type { GlmTokenizer, InputLayout } from '../tokenizer/types.js';
 import { generationTokens, type GenerationTokens } from '../generate/tokens.js';
 import { loadFinetuned, type FinetuneInfo } from '../finetune/model-dir.js';
+import type { PromptEncoder } from '../finetune/prompt-encoder.js';
 import type { ClassifierHead } from '../finetune/classifier.js';
 import { openTokenizer } from '../finetune/setup.js';
 
@@ -24,6 +25,8 @@ export interface ServedModel {
   /** finetune.json of a fine-tuned folder, else null. */
   info: FinetuneInfo | null;
   head: ClassifierHead | null;
+  /** The P-tuning prompt encoder of a `--mode ptuning` folder, else null. */
+  prompt: PromptEncoder | null;
 }
 
 /** 'original' for models written by `glm pretrain` (the `glm infill` rule), else the tokenizer's default. */
@@ -37,8 +40,8 @@ function layoutOf(dir: string, tok: GlmTokenizer): InputLayout {
 }
 
 export function openServedModel(dir: string, tokenizer?: string): ServedModel {
-  const { model, info, head } = loadFinetuned(dir);
+  const { model, info, head, prompt } = loadFinetuned(dir);
   const tok = openTokenizer(dir, tokenizer, model);
-  return { dir, name: path.basename(path.resolve(dir)), model, tokenizer: tok, tokens: generationTokens(tok.special), layout: layoutOf(dir, tok), info, head };
+  return { dir, name: path.basename(path.resolve(dir)), model, tokenizer: tok, tokens: generationTokens(tok.special), layout: layoutOf(dir, tok), info, head, prompt };
 }
 

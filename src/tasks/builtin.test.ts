@@ -58,7 +58,7 @@ test('infill-prose: 50 validation and 150 test passages at five ratios, blanks m
 });
 
 test('registry: every built-in task is listed; unknown task and pattern names are named errors', () => {
-  assert.deepEqual(taskNames().sort(), ['boolq', 'cb', 'copa', 'debian-summaries', 'infill-prose', 'multirc', 'record', 'rte', 'sentiment', 'spam', 'wic', 'wsc']);
+  assert.deepEqual(taskNames().sort(), ['boolq', 'brown-genres', 'cb', 'copa', 'debian-summaries', 'infill-prose', 'multirc', 'record', 'rte', 'sentiment', 'spam', 'wic', 'wsc']);
   assert.throws(() => getTask('sst2'), (e: unknown) => isGlmError(e, 'E_TASK_UNKNOWN') && /sentiment/.test((e as Error).message));
   assert.throws(() => getPvp(getTask('sentiment'), '9'), (e: unknown) => isGlmError(e, 'E_TASK_PATTERN'));
   assert.throws(() => getPvp(getTask('debian-summaries')), (e: unknown) => isGlmError(e, 'E_TASK_KIND'));

@@ -30,6 +30,11 @@ export interface EncodedCloze {
   gold?: number;
   /** Tokens removed by truncation. */
   truncated: number;
+  /**
+   * Indices in `tokens` of the pattern's fixed text (its non-shortenable segments, the mask
+   * excluded): the prompt tokens that P-tuning replaces with trainable embeddings.
+   */
+  promptPositions: number[];
 }
 
 export interface ClozeEncodeOptions {
@@ -99,13 +104,19 @@ export function encodeCloze(pvp: Pvp, ex: TaskExample, tok: GlmTokenizer, opts: 
   const extra = 2 + (singleToken ? 1 : Math.max(...answers.map((x) => x.length)) + 1);
   const truncated = truncate(a, b, extra, opts.maxSeqLength, ex.id);
   const body = [...a, ...b].flatMap((p) => p.ids);
+  const promptPositions: number[] = [];
+  let at = 1; // after [CLS]
+  [...a, ...b].forEach((p, i) => {
+    if (!p.shortenable && !('mask' in segs[i]!)) p.ids.forEach((_, j) => promptPositions.push(at + j));
+    at += p.ids.length;
+  });
   const tokens = [tok.special.cls, ...body, tok.special.eos];
   const maskPosition = tokens.lastIndexOf(tok.special.mask);
   const gold = pvp.gold(ex);
   if (gold !== undefined && (gold < 0 || gold >= answers.length)) {
     throw new GlmError('E_TASK_UNKNOWN_LABEL', `example ${ex.id}: gold answer index ${gold} is outside the ${answers.length} answers`);
   }
-  return { tokens, maskPosition, answers, singleToken, truncated, ...(gold !== undefined ? { gold } : {}) };
+  return { tokens, maskPosition, answers, singleToken, truncated, promptPositions, ...(gold !== undefined ? { gold } : {}) };
 }
 
 export interface EncodedClassifier {

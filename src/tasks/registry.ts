@@ -1,5 +1,6 @@
 /** Built-in tasks by name. */
 import { GlmError } from '../util/errors.js';
+import { brownGenres } from './brown-genres.js';
 import { debianSummaries } from './debian-summaries.js';
 import { infillProse } from './infill-prose.js';
 import { sentiment } from './sentiment.js';
@@ -8,7 +9,7 @@ import { SUPERGLUE_TASKS } from './superglue.js';
 import type { Pvp } from './pattern.js';
 import type { Task } from './types.js';
 
-const TASKS: readonly Task[] = [sentiment, spam, debianSummaries, infillProse, ...SUPERGLUE_TASKS];
+const TASKS: readonly Task[] = [sentiment, spam, brownGenres, debianSummaries, infillProse, ...SUPERGLUE_TASKS];
 
 /** Names of every built-in task. */
 export function taskNames(): string[] {

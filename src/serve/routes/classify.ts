@@ -43,7 +43,7 @@ function choosePvp(b: ClassifyBody, ctx: ServeContext): { pvp: Pvp; labels: read
   if (b.pattern_id !== undefined) throw new GlmError('E_REQUEST_INVALID', '"pattern_id" needs "task"');
   const info = ctx.served.info;
   if (info?.mode === 'classifier') return null;
-  if (info?.mode === 'cloze') {
+  if (info?.mode === 'cloze' || info?.mode === 'ptuning') {
     const task = labelTask(resolveTask(info.task));
     return { pvp: getPvp(task, info.pattern), labels: task.labels };
   }
@@ -56,7 +56,7 @@ function softmax(xs: readonly number[]): number[] {
 }
 
 export function registerClassify(app: FastifyInstance, ctx: ServeContext): void {
-  const { model, tokenizer: tok, tokens, info, head } = ctx.served;
+  const { model, tokenizer: tok, tokens, info, head, prompt } = ctx.served;
   const maxSeqLength = info?.maxSeqLength ?? defaultMaxSeqLength(model);
   app.post('/v1/classify', { schema: { body: classifyBody(ctx.limits) } }, async (req) => {
     const b = req.body as ClassifyBody;
@@ -66,8 +66,13 @@ export function registerClassify(app: FastifyInstance, ctx: ServeContext): void 
     if (chosen) {
       labels = chosen.labels;
       const encoded = examples.map((ex) => encodeCloze(chosen.pvp, ex, tok, { maxSeqLength }));
-      const c = info?.mode === 'cloze' && !b.pattern && !b.task ? info.cloze : undefined;
-      const scorer = clozeScorer(model, tokens, c ? { answerMode: c.answerMode, includeEop: c.includeEop, lengthPenalty: c.lengthPenalty } : {});
+      // The fine-tuned pattern (no pattern or task in the request) keeps its scoring, and its continuous prompt.
+      const own = (info?.mode === 'cloze' || info?.mode === 'ptuning') && !b.pattern && !b.task;
+      const c = own ? info!.cloze : undefined;
+      const scorer = clozeScorer(model, tokens, {
+        ...(c ? { answerMode: c.answerMode, includeEop: c.includeEop, lengthPenalty: c.lengthPenalty } : {}),
+        ...(own && prompt ? { prompt } : {}),
+      });
       scores = await ctx.scheduler.runTask(() => scorer(encoded) as number[][]);
     } else {
       const task = labelTask(resolveTask(info!.task));
