@@ -15,7 +15,7 @@
 //                   OpenBLAS on thread-local scratch (the default when B·N ≥ threads);
 //   rows-parallel:  pairs in sequence, OpenBLAS threads each product, OpenMP splits the rows of
 //                   the softmax step (used when there are fewer pairs than threads).
-#include <cblas.h>
+#include "sgemm.h"
 
 #include <algorithm>
 
@@ -283,7 +283,7 @@ void forwardPair(const Attn& t, int64_t b, int64_t h, float* P, float* Pd, bool 
     if (direct) {
       scoresDirect(Q + i0 * t.ldq, t.ldq, Kp, t.ldk, rows, kmax, D, t.scale, Ps, K);
     } else {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(kmax), int(D), t.scale, Q + i0 * t.ldq, int(t.ldq), Kp, int(t.ldk), 0.0f,
+      sgemm(false, true, int(rows), int(kmax), int(D), t.scale, Q + i0 * t.ldq, int(t.ldq), Kp, int(t.ldk), 0.0f,
                   Ps, int(K));
     }
 #pragma omp parallel for schedule(static) if (rowsParallel)
@@ -298,7 +298,7 @@ void forwardPair(const Attn& t, int64_t b, int64_t h, float* P, float* Pd, bool 
     if (direct) {
       contextDirect(Pv, K, V, t.ldv, rows, kmax, D, O + i0 * t.ldo, t.ldo);
     } else {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(rows), int(D), int(kmax), 1.0f, Pv, int(K), V, int(t.ldv), 0.0f, O + i0 * t.ldo,
+      sgemm(false, false, int(rows), int(D), int(kmax), 1.0f, Pv, int(K), V, int(t.ldv), 0.0f, O + i0 * t.ldo,
                   int(t.ldo));
     }
   });
@@ -324,7 +324,7 @@ void backwardPair(const Attn& t, int64_t b, int64_t h, float* dP, float* Pd, flo
       if (rows <= kDirectRows) {
         scoresDirect(Q + i0 * t.ldq, t.ldq, Kp, t.ldk, rows, kmax, D, t.scale, Pr + i0 * K, K);
       } else {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(kmax), int(D), t.scale, Q + i0 * t.ldq, int(t.ldq), Kp, int(t.ldk), 0.0f,
+        sgemm(false, true, int(rows), int(kmax), int(D), t.scale, Q + i0 * t.ldq, int(t.ldq), Kp, int(t.ldk), 0.0f,
                     Pr + i0 * K, int(K));
       }
 #pragma omp parallel for schedule(static) if (rowsParallel)
@@ -340,9 +340,9 @@ void backwardPair(const Attn& t, int64_t b, int64_t h, float* dP, float* Pd, flo
       for (int64_t i = i0; i < i1; i++) rowDropout(P + i * K, Pd + i * K, kmax, probsBase(t, b, h, i), t.seed, t.thr, t.keepScale);
     }
     // dPd = dOut·Vᵀ ; dV += Pdᵀ·dOut
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(kmax), int(D), 1.0f, dO + i0 * t.ldo, int(t.ldo), V, int(t.ldv), 0.0f,
+    sgemm(false, true, int(rows), int(kmax), int(D), 1.0f, dO + i0 * t.ldo, int(t.ldo), V, int(t.ldv), 0.0f,
                 dP + i0 * K, int(K));
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(kmax), int(D), int(rows), 1.0f, (t.dropout ? Pd : P) + i0 * K, int(K), dO + i0 * t.ldo,
+    sgemm(true, false, int(kmax), int(D), int(rows), 1.0f, (t.dropout ? Pd : P) + i0 * K, int(K), dO + i0 * t.ldo,
                 int(t.ldo), 1.0f, dV, int(t.ldv));
 #pragma omp parallel for schedule(static) if (rowsParallel)
     for (int64_t i = i0; i < i1; i++) {
@@ -350,9 +350,9 @@ void backwardPair(const Attn& t, int64_t b, int64_t h, float* dP, float* Pd, flo
                   probsBase(t, b, h, i), t.seed, t.thr, t.keepScale);
     }
     // dQ += scale·dS·K ; dK += scale·dSᵀ·Q
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(rows), int(D), int(kmax), t.scale, dP + i0 * K, int(K), Kp, int(t.ldk), 1.0f,
+    sgemm(false, false, int(rows), int(D), int(kmax), t.scale, dP + i0 * K, int(K), Kp, int(t.ldk), 1.0f,
                 dQ + i0 * t.ldq, int(t.ldq));
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(kmax), int(D), int(rows), t.scale, dP + i0 * K, int(K), Q + i0 * t.ldq, int(t.ldq), 1.0f,
+    sgemm(true, false, int(kmax), int(D), int(rows), t.scale, dP + i0 * K, int(K), Q + i0 * t.ldq, int(t.ldq), 1.0f,
                 dK, int(t.ldk));
   });
 }

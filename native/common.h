@@ -150,6 +150,14 @@ class Args {
     return b;
   }
 
+  std::string str(size_t i, const char* name) const {
+    size_t len = 0;
+    if (napi_get_value_string_utf8(env_, argv_[i], nullptr, 0, &len) != napi_ok) throwType(std::string(fn_) + ": " + name + " must be a string");
+    std::string out(len, '\0');
+    napi_get_value_string_utf8(env_, argv_[i], out.data(), len + 1, &len);
+    return out;
+  }
+
   // A JS array of integers (shapes, strides), at most maxLen entries.
   std::vector<int64_t> intArray(size_t i, const char* name, size_t maxLen, bool allowNegative) const {
     bool isArr = false;
@@ -230,23 +238,6 @@ inline int threadId() {
   return 0;
 #endif
 }
-
-// Number of threads OpenBLAS is configured to use (kept in sync by setNumThreads).
-int blasThreads();
-void setBlasThreads(int n);
-
-// RAII: while alive, OpenBLAS runs single-threaded (so it can be called from OpenMP workers
-// without oversubscription); restores the previous setting afterwards.
-class BlasSingleThread {
- public:
-  BlasSingleThread();
-  ~BlasSingleThread();
-  BlasSingleThread(const BlasSingleThread&) = delete;
-  BlasSingleThread& operator=(const BlasSingleThread&) = delete;
-
- private:
-  int saved_;
-};
 
 // ---------------------------------------------------------------------------------------------
 // Function multi-versioning: hot row kernels are compiled for AVX-512, AVX2 and baseline x86-64

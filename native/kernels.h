@@ -10,6 +10,9 @@ namespace glm {
 
 // gemm.cc
 GLM_KERNEL(gemm);
+GLM_KERNEL(gemmPath);
+GLM_KERNEL(setGemmPath);
+GLM_KERNEL(gemmPaths);
 
 // elementwise.cc
 GLM_KERNEL(add);

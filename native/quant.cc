@@ -18,7 +18,7 @@
 //         the result does not depend on whether the CPU has AMX).
 //   int8: row-major [O, I] codes q = round_half_even(w · 127 / max_i |w[o, i]|) ∈ [−127, 127]
 //         and scale[o] = max_i |w[o, i]| / 127 (1 for an all-zero row): w ≈ q · scale.
-#include <cblas.h>
+#include "sgemm.h"
 
 #include <algorithm>
 #include <functional>
@@ -421,7 +421,7 @@ void linearManyRows(int kind, const float* x, int64_t R, int64_t I, int64_t O, c
     const int64_t o0 = bi * blk, o1 = std::min(O, o0 + blk);
     float* wf = threadScratch<float>(size_t(blk) * size_t(I));
     dequantRows(kind, wq, sc, I, o0, o1, wf);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(R), int(o1 - o0), int(I), 1.0f, xs, int(I), wf, int(I), 0.0f, out + o0, int(O));
+    sgemm(false, true, int(R), int(o1 - o0), int(I), 1.0f, xs, int(I), wf, int(I), 0.0f, out + o0, int(O));
   }
 }
 
