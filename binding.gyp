@@ -15,6 +15,8 @@
         "native/sgemm_avx2.cc",
         "native/sgemm_portable.cc",
         "native/sgemm_openblas.cc",
+        "native/machine.cc",
+        "native/machine_binding.cc",
         "native/elementwise.cc",
         "native/layernorm.cc",
         "native/activation.cc",

@@ -104,6 +104,8 @@ napi_value Init(napi_env env, napi_value exports) {
       EXPORT(gemmPath),
       EXPORT(setGemmPath),
       EXPORT(gemmPaths),
+      EXPORT(fmaPeak),
+      EXPORT(readBandwidth),
       EXPORT(add),
       EXPORT(mul),
       EXPORT(axpy),

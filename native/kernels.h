@@ -14,6 +14,10 @@ GLM_KERNEL(gemmPath);
 GLM_KERNEL(setGemmPath);
 GLM_KERNEL(gemmPaths);
 
+// machine_binding.cc
+GLM_KERNEL(fmaPeak);
+GLM_KERNEL(readBandwidth);
+
 // elementwise.cc
 GLM_KERNEL(add);
 GLM_KERNEL(mul);

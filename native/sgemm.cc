@@ -7,6 +7,8 @@
 // is packed into nr-column panels; then tiles of mc rows × 8 panels are shared out to threads,
 // each looping over its B panels (kept in L1) and A panels (in L2). Packing pads edges with
 // zeros, so the microkernel always runs the full register tile and masks only its stores.
+// (Tried: items that pack their own A and B with no barriers; re-packing A per column block
+// cost 15-30% on the model's shapes, as one packed element costs about as much as 200 FMAs.)
 #include "sgemm.h"
 
 #include <algorithm>
@@ -20,6 +22,10 @@
 #endif
 
 #include "sgemm_kernels.h"
+
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 namespace glm {
 
@@ -101,12 +107,33 @@ struct Scratch {
 };
 thread_local Scratch tlA, tlB, tlX, tlY;
 
+// dst[c·dstStride + r] = src[r·ld + c] for r < rows, c < cols: 4×4 blocks transposed in SSE
+// registers (baseline on x86-64), scalar edges.
+void transposeInto(const float* src, int64_t ld, int64_t rows, int64_t cols, float* dst, int64_t dstStride) {
+  int64_t r = 0;
+#if defined(__SSE__)
+  for (; r + 4 <= rows; r += 4) {
+    const float* s0 = src + r * ld;
+    int64_t c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      __m128 x0 = _mm_loadu_ps(s0 + c), x1 = _mm_loadu_ps(s0 + ld + c), x2 = _mm_loadu_ps(s0 + 2 * ld + c), x3 = _mm_loadu_ps(s0 + 3 * ld + c);
+      _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
+      _mm_storeu_ps(dst + c * dstStride + r, x0);
+      _mm_storeu_ps(dst + (c + 1) * dstStride + r, x1);
+      _mm_storeu_ps(dst + (c + 2) * dstStride + r, x2);
+      _mm_storeu_ps(dst + (c + 3) * dstStride + r, x3);
+    }
+    for (; c < cols; c++)
+      for (int64_t q = 0; q < 4; q++) dst[c * dstStride + r + q] = s0[q * ld + c];
+  }
+#endif
+  for (; r < rows; r++)
+    for (int64_t c = 0; c < cols; c++) dst[c * dstStride + r] = src[r * ld + c];
+}
+
 void packA(int MR, bool ta, const float* A, int64_t lda, int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* dst) {
   if (!ta) {
-    for (int64_t i = 0; i < rows; i++) {
-      const float* src = A + (i0 + i) * lda + p0;
-      for (int64_t p = 0; p < kc; p++) dst[p * MR + i] = src[p];
-    }
+    transposeInto(A + i0 * lda + p0, lda, rows, kc, dst, MR);
   } else {
     for (int64_t p = 0; p < kc; p++) {
       const float* src = A + (p0 + p) * lda + i0;
@@ -126,10 +153,7 @@ void packB(int NR, bool tb, const float* B, int64_t ldb, int64_t j0, int64_t col
       for (int64_t j = cols; j < NR; j++) d[j] = 0.0f;
     }
   } else {
-    for (int64_t j = 0; j < cols; j++) {
-      const float* src = B + (j0 + j) * ldb + p0;
-      for (int64_t p = 0; p < kc; p++) dst[p * NR + j] = src[p];
-    }
+    transposeInto(B + j0 * ldb + p0, ldb, cols, kc, dst, NR);
     for (int64_t j = cols; j < NR; j++)
       for (int64_t p = 0; p < kc; p++) dst[p * NR + j] = 0.0f;
   }
@@ -203,7 +227,7 @@ void gemvOwn(const GemmKernels& K, bool dot, int64_t outLen, int64_t k, const fl
   const int64_t chunks = (outLen + chunk - 1) / chunk;
   const bool par = nt > 1 && chunks > 1 && double(outLen) * double(k) >= double(1 << 15);
   (void)par;
-#pragma omp parallel for schedule(static) num_threads(nt) if (par)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (par)
   for (int64_t c = 0; c < chunks; c++) {
     const int64_t j0 = c * chunk, len = std::min(chunk, outLen - j0);
     if (dot) K.dotRows(len, k, M + j0 * ld, ld, x, t + j0);

@@ -27,6 +27,12 @@ inline float hsum(__m512 v) {
 }
 
 void micro(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float alpha, float beta, int mv, int nv) {
+  // Fetch the C tile now: its rows are far apart (often in DRAM), and the k loop below is long
+  // enough to hide the misses.
+  for (int i = 0; i < mv; i++) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + nv - 1), _MM_HINT_T0);
+  }
   __m512 acc[MR][2];
 #pragma GCC unroll 12
   for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
