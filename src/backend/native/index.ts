@@ -71,6 +71,8 @@ interface Addon {
   gemmPath(): string;
   setGemmPath(name: string): void;
   gemmPaths(): string[];
+  fmaPeak(threads: number, ms: number): { gflops: number; isa: string };
+  readBandwidth(threads: number, mib: number, passes: number): number;
 }
 
 /** Package root: this file compiles to dist/backend/native/index.js. */
@@ -219,4 +221,14 @@ export function gemmPaths(): GemmPathName[] {
 /** Switches the sgemm path ('auto': the best here); RangeError naming the reason when unavailable. */
 export function setGemmPath(name: GemmPathName | 'auto'): void {
   loadAddon().setGemmPath(name);
+}
+
+/** Peak FMA rate (GFLOP/s) of `threads` threads running register-only FMA chains for about `ms` ms each, best of 3. */
+export function fmaPeak(threads: number, ms: number): { gflops: number; isa: string } {
+  return loadAddon().fmaPeak(threads, ms);
+}
+
+/** Memory read bandwidth (GB/s, best of `passes`) of `threads` threads summing a `mib`-MiB buffer. */
+export function readBandwidth(threads: number, mib: number, passes: number): number {
+  return loadAddon().readBandwidth(threads, mib, passes);
 }
