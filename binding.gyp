@@ -19,10 +19,13 @@
         "native/machine_binding.cc",
         "native/elementwise.cc",
         "native/layernorm.cc",
+        "native/layernorm_kernels.cc",
         "native/activation.cc",
         "native/attention.cc",
         "native/loss.cc",
+        "native/loss_kernels.cc",
         "native/optim.cc",
+        "native/optim_kernels.cc",
         "native/quant.cc"
       ],
       "include_dirs": ["native"],

@@ -1,0 +1,27 @@
+// Plain C++ kernels (raw pointers and sizes, no N-API types), callable from any C++ code; the
+// N-API bindings (native/<family>.cc) parse and validate the JS arguments and call these.
+// Families split so far: optimiser, loss, LayerNorm, sgemm (sgemm.h), machine limits
+// (machine.h). The other families still parse and compute in one function.
+#pragma once
+
+#include <cstdint>
+
+namespace glm {
+namespace kern {
+
+// optim_kernels.cc
+void adamw(float* p, const float* g, float* m, float* v, int64_t n, double lr, double b1, double b2, double eps, double wd, double bc1, double bc2,
+           double gs);
+
+// loss_kernels.cc
+void crossEntropy(const float* logits, const int32_t* targets, int64_t rows, int64_t vocab, double eps, float* loss, float* lse);
+void crossEntropyBackward(const float* logits, const int32_t* targets, const float* lse, const float* coef, int64_t rows, int64_t vocab, double eps,
+                          float* d, bool accumulate);
+
+// layernorm_kernels.cc
+void layerNorm(const float* x, const float* gamma, const float* beta, int64_t rows, int64_t cols, double eps, float* y, float* mean, float* rstd);
+void layerNormBackward(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd, int64_t rows, int64_t cols, float* dx,
+                       float* dgamma, float* dbeta);
+
+}  // namespace kern
+}  // namespace glm
