@@ -21,6 +21,7 @@
         "native/layernorm.cc",
         "native/layernorm_kernels.cc",
         "native/activation.cc",
+        "native/activation_kernels.cc",
         "native/attention.cc",
         "native/loss.cc",
         "native/loss_kernels.cc",

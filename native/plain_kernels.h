@@ -1,6 +1,6 @@
 // Plain C++ kernels (raw pointers and sizes, no N-API types), callable from any C++ code; the
 // N-API bindings (native/<family>.cc) parse and validate the JS arguments and call these.
-// Families split so far: optimiser, loss, LayerNorm, sgemm (sgemm.h), machine limits
+// Families split so far: optimiser, loss, LayerNorm, GELU/softmax, sgemm (sgemm.h), machine limits
 // (machine.h). The other families still parse and compute in one function.
 #pragma once
 
@@ -22,6 +22,13 @@ void crossEntropyBackward(const float* logits, const int32_t* targets, const flo
 void layerNorm(const float* x, const float* gamma, const float* beta, int64_t rows, int64_t cols, double eps, float* y, float* mean, float* rstd);
 void layerNormBackward(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd, int64_t rows, int64_t cols, float* dx,
                        float* dgamma, float* dbeta);
+
+// activation_kernels.cc (kind: 0 erf, 1 tanh; mask may be null)
+void gelu(const float* x, float* y, int64_t n, int kind);
+void geluBackward(const float* x, const float* dy, float* dx, int64_t n, int kind);
+void biasGelu(float* x, const float* bias, int64_t rows, int64_t cols, float* y, int kind);
+void softmax(const float* x, const float* mask, int64_t rows, int64_t cols, float* y);
+void softmaxBackward(const float* y, const float* dy, const float* mask, int64_t rows, int64_t cols, float* dx);
 
 }  // namespace kern
 }  // namespace glm
