@@ -158,3 +158,13 @@ test('countingBackend: executed FLOPs and streamed bytes of the timed region onl
   assert.equal(meter.counts.gemmFlop, meter.counts.flop);
   assert.equal(meter.counts.streamedBytes, 4 * 6 * 7);
 });
+
+test('summarize: medians over all iterations of all runs of one commit, per case and sgemm path', async () => {
+  const { summarize } = await import('./summary.js');
+  const line = (commit: string, path: string, iter: number[]): Record<string, unknown> => ({ case: 'train', commit, native: { gemm_path: path }, iter_ms: iter, ms_per_step: 1000, tokens_per_s: 2048 });
+  const rows = summarize([line('a', 'avx512', [1000, 3000]), line('a', 'avx512', [2000]), line('b', 'avx512', [1]), line('a', 'openblas', [500])], 'a');
+  const own = rows.find((r) => r.gemm_path === 'avx512')!;
+  assert.deepEqual([own.runs, own.samples, own.median_ms_per_step, own.median_tokens_per_s], [2, 3, 2000, 1024]);
+  assert.equal(rows.find((r) => r.gemm_path === 'openblas')!.median_tokens_per_s, 4096);
+  assert.equal(rows.length, 2);
+});

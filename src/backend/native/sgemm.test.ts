@@ -159,3 +159,14 @@ test('GLM_GEMM forces each path (sweep in a child process per path)', { skip: sk
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /GLM_GEMM: unknown sgemm path 'sse9'/);
 });
+
+test('machine limits: FMA peak and read bandwidth are measured, bad arguments refused', { skip: skipReason }, async () => {
+  const { fmaPeak, readBandwidth } = await import('./index.js');
+  const peak = fmaPeak(1, 20);
+  assert.ok(peak.gflops > 0 && Number.isFinite(peak.gflops), `gflops ${peak.gflops}`);
+  assert.ok(['avx512', 'avx2', 'scalar'].includes(peak.isa), peak.isa);
+  const bw = readBandwidth(1, 16, 1);
+  assert.ok(bw > 0 && Number.isFinite(bw), `bandwidth ${bw}`);
+  assert.throws(() => fmaPeak(0, 10), RangeError);
+  assert.throws(() => readBandwidth(1, 0, 1), RangeError);
+});
