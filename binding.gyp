@@ -23,6 +23,7 @@
         "native/activation.cc",
         "native/activation_kernels.cc",
         "native/attention.cc",
+        "native/attention_kernels.cc",
         "native/loss.cc",
         "native/loss_kernels.cc",
         "native/optim.cc",

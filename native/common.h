@@ -37,22 +37,6 @@ struct ArgError {
 [[noreturn]] inline void throwRange(const std::string& m) { throw ArgError{ArgError::Range, m}; }
 [[noreturn]] inline void throwError(const std::string& m) { throw ArgError{ArgError::Generic, m}; }
 
-// ---------------------------------------------------------------------------------------------
-// Typed-array views
-// ---------------------------------------------------------------------------------------------
-
-struct F32 {
-  float* data = nullptr;
-  size_t length = 0;
-  bool present = false;  // false for a JS null / undefined optional argument
-};
-
-struct I32 {
-  int32_t* data = nullptr;
-  size_t length = 0;
-  bool present = false;
-};
-
 // Argument accessor for one N-API call. `fn` is the kernel name used in error messages.
 class Args {
  public:

@@ -15,6 +15,22 @@
 namespace glm {
 
 // ---------------------------------------------------------------------------------------------
+// Typed-array views (filled by the N-API bindings; plain pointers and lengths)
+// ---------------------------------------------------------------------------------------------
+
+struct F32 {
+  float* data = nullptr;
+  size_t length = 0;
+  bool present = false;  // false for a JS null / undefined optional argument
+};
+
+struct I32 {
+  int32_t* data = nullptr;
+  size_t length = 0;
+  bool present = false;
+};
+
+// ---------------------------------------------------------------------------------------------
 // Threading
 // ---------------------------------------------------------------------------------------------
 

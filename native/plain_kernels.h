@@ -1,7 +1,8 @@
 // Plain C++ kernels (raw pointers and sizes, no N-API types), callable from any C++ code; the
 // N-API bindings (native/<family>.cc) parse and validate the JS arguments and call these.
-// Families split so far: optimiser, loss, LayerNorm, GELU/softmax, sgemm (sgemm.h), machine limits
-// (machine.h). The other families still parse and compute in one function.
+// Families split so far: optimiser, loss, LayerNorm, GELU/softmax (here), attention
+// (attention.h), sgemm (sgemm.h), machine limits (machine.h). Still parsing and computing in one
+// function: element-wise / strided copies (elementwise.cc) and the quantized kernels (quant.cc).
 #pragma once
 
 #include <cstdint>
