@@ -28,7 +28,8 @@
         "native/loss_kernels.cc",
         "native/optim.cc",
         "native/optim_kernels.cc",
-        "native/quant.cc"
+        "native/quant.cc",
+        "native/quant_kernels.cc"
       ],
       "include_dirs": ["native"],
       "cflags!": ["-fno-exceptions"],
