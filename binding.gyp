@@ -18,6 +18,7 @@
         "native/machine.cc",
         "native/machine_binding.cc",
         "native/elementwise.cc",
+        "native/elementwise_kernels.cc",
         "native/layernorm.cc",
         "native/layernorm_kernels.cc",
         "native/activation.cc",
