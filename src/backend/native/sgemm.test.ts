@@ -76,7 +76,7 @@ function sweep(): Case[] {
       for (const k of [255, 256, 257, 600]) cases.push({ transA, transB, m: 14, n: 35, k, batch: 1, beta: 1 });
       cases.push({ transA, transB, m: 3100, n: 18, k: 9, batch: 1, beta: 0 }); // rows beyond one packed chunk
       cases.push({ transA, transB, m: 13, n: 4200, k: 7, batch: 1, beta: 0.5 }); // columns beyond one nc block
-      cases.push({ transA, transB, m: 70, n: 90, k: 300, batch: 1, beta: 0 }); // threaded packed product
+      cases.push({ transA, transB, m: 200, n: 300, k: 290, batch: 1, beta: 0 }); // threaded packed product (≥ 2^24 multiply-adds)
       cases.push({ transA, transB, m: 9, n: 13, k: 21, batch: 5, beta: 0.5 }); // batch-parallel small products
       cases.push({ transA, transB, m: 1, n: 700, k: 300, batch: 2, beta: 0 }); // row vector × matrix
       cases.push({ transA, transB, m: 700, n: 1, k: 300, batch: 2, beta: 0.5 }); // matrix × column vector
