@@ -161,10 +161,10 @@ test('countingBackend: executed FLOPs and streamed bytes of the timed region onl
 
 test('summarize: medians over all iterations of all runs of one commit, per case and sgemm path', async () => {
   const { summarize } = await import('./summary.js');
-  const line = (commit: string, path: string, iter: number[]): Record<string, unknown> => ({ case: 'train', commit, native: { gemm_path: path }, iter_ms: iter, ms_per_step: 1000, tokens_per_s: 2048 });
-  const rows = summarize([line('a', 'avx512', [1000, 3000]), line('a', 'avx512', [2000]), line('b', 'avx512', [1]), line('a', 'openblas', [500])], 'a');
-  const own = rows.find((r) => r.gemm_path === 'avx512')!;
+  const line = (commit: string, path: string, iter: number[], layers = 12): Record<string, unknown> => ({ case: 'train', layers, hidden: 768, batch: 4, seq: 512, commit, native: { gemm_path: path }, iter_ms: iter, ms_per_step: 1000, tokens_per_s: 2048 });
+  const rows = summarize([line('a', 'avx512', [1000, 3000]), line('a', 'avx512', [2000]), line('b', 'avx512', [1]), line('a', 'openblas', [500]), line('a', 'avx512', [9], 24)], 'a');
+  const own = rows.find((r) => r.gemm_path === 'avx512' && r.shape === '12x768, 4x512')!;
   assert.deepEqual([own.runs, own.samples, own.median_ms_per_step, own.median_tokens_per_s], [2, 3, 2000, 1024]);
   assert.equal(rows.find((r) => r.gemm_path === 'openblas')!.median_tokens_per_s, 4096);
-  assert.equal(rows.length, 2);
+  assert.equal(rows.length, 3); // the 24-layer shape is its own group
 });

@@ -2,7 +2,7 @@
 /**
  * Medians over every benchmark run of one commit: reads the JSON lines of `npm run bench`
  * (files or directories of *.jsonl), keeps the lines of the given commit (default: HEAD), and
- * per case and sgemm path prints the median of all timed iterations of all those runs
+ * per case, shape and sgemm path prints the median of all timed iterations of all those runs
  * (tokens/s from ms per step), with the number of runs and samples.
  *
  *   node dist/bench/summary.js docs/bench-runs/2026-12-04 [--commit SHA]
@@ -15,6 +15,8 @@ import { median, round } from './stats.js';
 
 export interface SummaryRow {
   case: string;
+  /** layers×hidden, batch×seq (decode: batch×context). */
+  shape: string;
   gemm_path: string;
   runs: number;
   samples: number;
@@ -29,16 +31,17 @@ export function summarize(lines: Record<string, unknown>[], commit: string): Sum
     if (l['commit'] !== commit || !Array.isArray(l['iter_ms']) || typeof l['tokens_per_s'] !== 'number' || typeof l['ms_per_step'] !== 'number') continue;
     const native = l['native'] as Record<string, unknown> | null | undefined;
     const pathName = String(native?.['gemm_path'] ?? l['backend']);
-    const key = `${l['case']}\t${pathName}`;
+    const shape = `${l['layers']}x${l['hidden']}, ${l['batch']}x${l['case'] === 'decode' ? l['context'] : l['seq']}`;
+    const key = `${l['case']}\t${shape}\t${pathName}`;
     const g = groups.get(key) ?? { runs: 0, ms: [], tokensPerStep: (l['tokens_per_s'] as number) * ((l['ms_per_step'] as number) / 1e3) };
     g.runs++;
     g.ms.push(...(l['iter_ms'] as number[]));
     groups.set(key, g);
   }
   return [...groups.entries()].map(([key, g]) => {
-    const [c, p] = key.split('\t') as [string, string];
+    const [c, shape, p] = key.split('\t') as [string, string, string];
     const ms = median(g.ms);
-    return { case: c, gemm_path: p, runs: g.runs, samples: g.ms.length, median_ms_per_step: round(ms, 2), median_tokens_per_s: round(g.tokensPerStep / (ms / 1e3), 2) };
+    return { case: c, shape, gemm_path: p, runs: g.runs, samples: g.ms.length, median_ms_per_step: round(ms, 2), median_tokens_per_s: round(g.tokensPerStep / (ms / 1e3), 2) };
   });
 }
 
