@@ -1,31 +1,13 @@
 // N-API module registration, error translation and thread control for glm_native.
-#include <cblas.h>
-
 #include <new>
 
 #include "common.h"
 #include "kernels.h"
+#include "sgemm.h"
 
 namespace glm {
 
 extern int g_attentionSchedule;
-
-namespace {
-int g_blasThreads = 0;  // what OpenBLAS is set to outside single-threaded sections
-}
-
-int blasThreads() { return g_blasThreads; }
-void setBlasThreads(int n) {
-  g_blasThreads = n;
-  openblas_set_num_threads(n);
-}
-
-BlasSingleThread::BlasSingleThread() : saved_(g_blasThreads) {
-  if (saved_ != 1) openblas_set_num_threads(1);
-}
-BlasSingleThread::~BlasSingleThread() {
-  if (saved_ != 1) openblas_set_num_threads(saved_);
-}
 
 namespace {
 
@@ -52,18 +34,19 @@ napi_value number(napi_env env, double v) {
   return r;
 }
 
-// setNumThreads(n): OpenMP threads of our kernels and OpenBLAS threads.
+// setNumThreads(n): OpenMP threads of our kernels and sgemm (and OpenBLAS's, when linked).
 GLM_KERNEL(setNumThreads) {
   Args a(env, info, 1, "setNumThreads");
   const int n = int(a.integer(0, "n", 1, 4096));
 #ifdef _OPENMP
   omp_set_num_threads(n);
 #endif
-  setBlasThreads(n);
+  setOpenBlasThreads(n);
   return nullptr;
 }
 
-// getNumThreads() -> { omp, blas, procs }
+// getNumThreads() -> { omp, blas, procs }; blas: threads of the matrix products (the OpenMP team
+// for our sgemm, OpenBLAS's pool on the openblas path).
 GLM_KERNEL(getNumThreads) {
   napi_value o;
   napi_create_object(env, &o);
@@ -73,7 +56,7 @@ GLM_KERNEL(getNumThreads) {
   const int procs = 1;
 #endif
   napi_set_named_property(env, o, "omp", number(env, maxThreads()));
-  napi_set_named_property(env, o, "blas", number(env, openblas_get_num_threads()));
+  napi_set_named_property(env, o, "blas", number(env, gemmPath() == GemmPath::OpenBlas ? openBlasThreads() : maxThreads()));
   napi_set_named_property(env, o, "procs", number(env, procs));
   (void)info;
   return o;
@@ -87,18 +70,18 @@ GLM_KERNEL(setAttentionSchedule) {
   return nullptr;
 }
 
+// blasConfig() -> OpenBLAS's build configuration, or "" when the addon has no OpenBLAS.
 GLM_KERNEL(blasConfig) {
   napi_value s;
-  const char* cfg = openblas_get_config();
-  napi_create_string_utf8(env, cfg ? cfg : "", NAPI_AUTO_LENGTH, &s);
+  const std::string cfg = openBlasConfig();
+  napi_create_string_utf8(env, cfg.c_str(), NAPI_AUTO_LENGTH, &s);
   (void)info;
   return s;
 }
 
 void initThreads() {
   // Our OpenMP kernels default to every core unless OMP_NUM_THREADS says otherwise; OpenBLAS
-  // keeps its own default (OPENBLAS_NUM_THREADS or the core count).
-  g_blasThreads = openblas_get_num_threads();
+  // (when linked) keeps its own default (OPENBLAS_NUM_THREADS or the core count).
 #ifdef _OPENMP
   if (getenv("OMP_NUM_THREADS") == nullptr) omp_set_num_threads(omp_get_num_procs());
 #endif
@@ -108,8 +91,21 @@ void initThreads() {
 
 napi_value Init(napi_env env, napi_value exports) {
   initThreads();
+  // An unusable GLM_GEMM (unknown name, path this CPU or build lacks) fails the load with the
+  // reason, rather than later inside a threaded kernel.
+  try {
+    (void)gemmPath();
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, (std::string("glm_native: ") + e.what()).c_str());
+    return nullptr;
+  }
   const napi_property_descriptor props[] = {
       EXPORT(gemm),
+      EXPORT(gemmPath),
+      EXPORT(setGemmPath),
+      EXPORT(gemmPaths),
+      EXPORT(fmaPeak),
+      EXPORT(readBandwidth),
       EXPORT(add),
       EXPORT(mul),
       EXPORT(axpy),

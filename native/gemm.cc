@@ -1,8 +1,9 @@
-// Batched strided GEMM through OpenBLAS (row-major cblas_sgemm).
-#include <cblas.h>
+// N-API binding of the batched strided GEMM: validates the JS arguments, then calls our sgemm
+// (native/sgemm.h). Also the sgemm path controls.
 
 #include "common.h"
 #include "kernels.h"
+#include "sgemm.h"
 
 namespace glm {
 
@@ -48,73 +49,50 @@ GLM_KERNEL(gemm) {
   checkOperand(a, "c", C, m, n, ldc, strideC, batch);
 
   if (k == 0 || alpha == 0.0) {
-    // No product term: C = beta·C (beta = 0 overwrites, like BLAS).
-    const float fb = float(beta);
-    for (int64_t bi = 0; bi < batch; bi++) {
-      float* cb = C.data + bi * strideC;
-      for (int64_t i = 0; i < m; i++) {
-        float* row = cb + i * ldc;
-        if (beta == 0.0) {
-          for (int64_t j = 0; j < n; j++) row[j] = 0.0f;
-        } else if (beta != 1.0) {
-          for (int64_t j = 0; j < n; j++) row[j] *= fb;
-        }
-      }
-    }
+    // No product term: C = beta·C; A and B are not read.
+    sgemmBatched(transA, transB, m, n, 0, 0.0f, nullptr, 1, 0, nullptr, 1, 0, float(beta), C.data, ldc, strideC, batch);
     return nullptr;
   }
 
   checkOperand(a, "a", A, transA ? k : m, transA ? m : k, lda, strideA, batch);
   checkOperand(a, "b", B, transB ? n : k, transB ? k : n, ldb, strideB, batch);
-
-  const CBLAS_TRANSPOSE ta = transA ? CblasTrans : CblasNoTrans;
-  const CBLAS_TRANSPOSE tb = transB ? CblasTrans : CblasNoTrans;
-  const float fa = float(alpha), fb = float(beta);
-
-  // Vector-shaped products (decode steps): GEMV streams the matrix once instead of packing it.
-  if (m == 1 || n == 1) {
-    for (int64_t bi = 0; bi < batch; bi++) {
-      const float* ab = A.data + bi * strideA;
-      const float* bb = B.data + bi * strideB;
-      float* cb = C.data + bi * strideC;
-      if (beta == 0.0) {
-        // BLAS may leave NaN·0 in y; GEMM semantics overwrite C, so clear it first.
-        if (m == 1) std::memset(cb, 0, size_t(n) * sizeof(float));
-        else for (int64_t i = 0; i < m; i++) cb[i * ldc] = 0.0f;
-      }
-      if (m == 1) {
-        // c[1×n] = op(B)ᵀ·a with a = op(A) as a vector.
-        const int incA = transA ? int(lda) : 1;
-        if (!transB) cblas_sgemv(CblasRowMajor, CblasTrans, int(k), int(n), fa, bb, int(ldb), ab, incA, fb, cb, 1);
-        else cblas_sgemv(CblasRowMajor, CblasNoTrans, int(n), int(k), fa, bb, int(ldb), ab, incA, fb, cb, 1);
-      } else {
-        // c[m×1] = op(A)·b with b = op(B) as a vector.
-        const int incB = transB ? 1 : int(ldb);
-        if (!transA) cblas_sgemv(CblasRowMajor, CblasNoTrans, int(m), int(k), fa, ab, int(lda), bb, incB, fb, cb, int(ldc));
-        else cblas_sgemv(CblasRowMajor, CblasTrans, int(k), int(m), fa, ab, int(lda), bb, incB, fb, cb, int(ldc));
-      }
-    }
-    return nullptr;
-  }
-
-  // Many small products: parallelise over the batch with single-threaded BLAS, provided the
-  // C blocks do not overlap. Big products: let OpenBLAS thread each call.
-  const bool disjointC = strideC >= (m - 1) * ldc + n;
-  const double work = double(m) * double(n) * double(k);
-  if (batch > 1 && disjointC && work < double(1 << 18) && maxThreads() > 1) {
-    BlasSingleThread single;
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int64_t bi = 0; bi < batch; bi++) {
-      cblas_sgemm(CblasRowMajor, ta, tb, int(m), int(n), int(k), fa, A.data + bi * strideA, int(lda), B.data + bi * strideB, int(ldb), fb,
-                  C.data + bi * strideC, int(ldc));
-    }
-    return nullptr;
-  }
-  for (int64_t bi = 0; bi < batch; bi++) {
-    cblas_sgemm(CblasRowMajor, ta, tb, int(m), int(n), int(k), fa, A.data + bi * strideA, int(lda), B.data + bi * strideB, int(ldb), fb,
-                C.data + bi * strideC, int(ldc));
-  }
+  sgemmBatched(transA, transB, m, n, k, float(alpha), A.data, lda, strideA, B.data, ldb, strideB, float(beta), C.data, ldc, strideC, batch);
   return nullptr;
+}
+
+// gemmPath() -> the sgemm path in use ("avx512", "avx2", "portable" or "openblas"). Throws when
+// GLM_GEMM names a path that is unknown or unavailable here.
+GLM_KERNEL(gemmPath) {
+  napi_value s;
+  napi_create_string_utf8(env, gemmPathName(glm::gemmPath()), NAPI_AUTO_LENGTH, &s);
+  (void)info;
+  return s;
+}
+
+// setGemmPath(name): switch the sgemm path ("auto" = best for this CPU and build).
+GLM_KERNEL(setGemmPath) {
+  Args a(env, info, 1, "setGemmPath");
+  const std::string name = a.str(0, "name");
+  GemmPath p;
+  std::string error;
+  if (!parseGemmPath(name, &p, &error)) throwRange("setGemmPath: " + error);
+  glm::setGemmPath(p);
+  return nullptr;
+}
+
+// gemmPaths() -> the paths this CPU and build can run, best first.
+GLM_KERNEL(gemmPaths) {
+  napi_value arr;
+  napi_create_array(env, &arr);
+  uint32_t i = 0;
+  for (GemmPath p : {GemmPath::Avx512, GemmPath::Avx2, GemmPath::Portable, GemmPath::OpenBlas}) {
+    if (!gemmPathAvailable(p)) continue;
+    napi_value s;
+    napi_create_string_utf8(env, gemmPathName(p), NAPI_AUTO_LENGTH, &s);
+    napi_set_element(env, arr, i++, s);
+  }
+  (void)info;
+  return arr;
 }
 
 }  // namespace glm

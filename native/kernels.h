@@ -10,6 +10,13 @@ namespace glm {
 
 // gemm.cc
 GLM_KERNEL(gemm);
+GLM_KERNEL(gemmPath);
+GLM_KERNEL(setGemmPath);
+GLM_KERNEL(gemmPaths);
+
+// machine_binding.cc
+GLM_KERNEL(fmaPeak);
+GLM_KERNEL(readBandwidth);
 
 // elementwise.cc
 GLM_KERNEL(add);

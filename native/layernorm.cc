@@ -1,73 +1,10 @@
-// LayerNorm over the last dimension (biased variance), forward and backward. Row statistics
-// are accumulated in double precision like the reference backend.
-#include <algorithm>
-
+// N-API binding of LayerNorm (native/layernorm_kernels.cc): argument parsing and validation.
 #include "common.h"
 #include "kernels.h"
-#include "rowops.h"
+#include "plain_kernels.h"
 
 namespace glm {
 
-namespace {
-
-GLM_CLONES void layerNormRow(const float* x, const float* gamma, const float* beta, int64_t n, double eps, float* y, float* mean, float* rstd) {
-  const double mu = rowSum(x, n) / double(n);
-  double lane[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes) {
-    for (int l = 0; l < kLanes; l++) {
-      const double d = double(x[j + l]) - mu;
-      lane[l] += d * d;
-    }
-  }
-  double var = 0;
-  for (int l = 0; l < kLanes; l++) var += lane[l];
-  for (; j < n; j++) {
-    const double d = double(x[j]) - mu;
-    var += d * d;
-  }
-  const double rs = 1.0 / std::sqrt(var / double(n) + eps);
-  *mean = float(mu);
-  *rstd = float(rs);
-  for (int64_t c = 0; c < n; c++) y[c] = float((double(x[c]) - mu) * rs * double(gamma[c]) + double(beta[c]));
-}
-
-// One row of the backward pass; adds this row's dgamma / dbeta terms into the double partials.
-GLM_CLONES void layerNormBackwardRow(const float* dy, const float* x, const float* gamma, double mu, double rs, int64_t n, float* dx,
-                                     double* pg, double* pb) {
-  double lD[kLanes] = {}, lDX[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes) {
-    for (int l = 0; l < kLanes; l++) {
-      const double xhat = (double(x[j + l]) - mu) * rs;
-      const double dxhat = double(dy[j + l]) * double(gamma[j + l]);
-      lD[l] += dxhat;
-      lDX[l] += dxhat * xhat;
-    }
-  }
-  double sumD = 0, sumDX = 0;
-  for (int l = 0; l < kLanes; l++) {
-    sumD += lD[l];
-    sumDX += lDX[l];
-  }
-  for (; j < n; j++) {
-    const double xhat = (double(x[j]) - mu) * rs;
-    const double dxhat = double(dy[j]) * double(gamma[j]);
-    sumD += dxhat;
-    sumDX += dxhat * xhat;
-  }
-  sumD /= double(n);
-  sumDX /= double(n);
-  for (int64_t c = 0; c < n; c++) {
-    const double xhat = (double(x[c]) - mu) * rs;
-    const double dxhat = double(dy[c]) * double(gamma[c]);
-    dx[c] = float(double(dx[c]) + rs * (dxhat - sumD - xhat * sumDX));
-  }
-  if (pg) for (int64_t c = 0; c < n; c++) pg[c] += double(dy[c]) * ((double(x[c]) - mu) * rs);
-  if (pb) for (int64_t c = 0; c < n; c++) pb[c] += double(dy[c]);
-}
-
-}  // namespace
 
 // layerNorm(x, gamma, beta, rows, cols, eps, y, mean, rstd)
 GLM_KERNEL(layerNorm) {
@@ -84,10 +21,7 @@ GLM_KERNEL(layerNorm) {
   requireLen(a, "mean", mean.length, uint64_t(rows));
   requireLen(a, "rstd", rstd.length, uint64_t(rows));
   if (cols == 0) return nullptr;
-#pragma omp parallel for schedule(static) if (int64_t(n) >= kParallelMinElems / 2 && rows > 1)
-  for (int64_t r = 0; r < rows; r++) {
-    layerNormRow(x.data + r * cols, gamma.data, beta.data, cols, eps, y.data + r * cols, mean.data + r, rstd.data + r);
-  }
+  kern::layerNorm(x.data, gamma.data, beta.data, rows, cols, eps, y.data, mean.data, rstd.data);
   return nullptr;
 }
 
@@ -109,31 +43,8 @@ GLM_KERNEL(layerNormBackward) {
   if (dbeta.present) requireLen(a, "dbeta", dbeta.length, uint64_t(cols));
   if (cols == 0 || rows == 0) return nullptr;
 
-  const int nt = (int64_t(n) >= kParallelMinElems / 2 && rows > 1) ? int(std::min<int64_t>(maxThreads(), rows)) : 1;
-  const bool wantG = dgamma.present, wantB = dbeta.present;
-  std::vector<double> pg(wantG ? size_t(nt) * size_t(cols) : 0, 0.0), pb(wantB ? size_t(nt) * size_t(cols) : 0, 0.0);
-#pragma omp parallel num_threads(nt) if (nt > 1)
-  {
-    const int t = threadId();
-    double* g = wantG ? pg.data() + size_t(t) * size_t(cols) : nullptr;
-    double* b = wantB ? pb.data() + size_t(t) * size_t(cols) : nullptr;
-    for (int64_t r = rows * t / nt; r < rows * (t + 1) / nt; r++) {
-      layerNormBackwardRow(dy.data + r * cols, x.data + r * cols, gamma.data, double(mean.data[r]), double(rstd.data[r]), cols, dx.data + r * cols,
-                           g, b);
-    }
-  }
-  for (int64_t c = 0; c < cols; c++) {
-    if (wantG) {
-      double s = 0;
-      for (int t = 0; t < nt; t++) s += pg[size_t(t) * size_t(cols) + size_t(c)];
-      dgamma.data[c] = float(double(dgamma.data[c]) + s);
-    }
-    if (wantB) {
-      double s = 0;
-      for (int t = 0; t < nt; t++) s += pb[size_t(t) * size_t(cols) + size_t(c)];
-      dbeta.data[c] = float(double(dbeta.data[c]) + s);
-    }
-  }
+  kern::layerNormBackward(dy.data, x.data, gamma.data, mean.data, rstd.data, rows, cols, dx.data, dgamma.present ? dgamma.data : nullptr,
+                          dbeta.present ? dbeta.data : nullptr);
   return nullptr;
 }
 

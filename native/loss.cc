@@ -1,35 +1,11 @@
-// Softmax cross-entropy with label smoothing: per-row forward (loss, lse) and backward.
+// N-API binding of the cross-entropy kernels (native/loss_kernels.cc): parsing and validation.
 #include "common.h"
 #include "kernels.h"
-#include "rowops.h"
+#include "plain_kernels.h"
 
 namespace glm {
 
 namespace {
-
-GLM_CLONES void crossEntropyRow(const float* x, int64_t V, int32_t t, double eps, float* loss, float* lse) {
-  double total;
-  const float mx = rowMaxSum(x, V, &total);
-  const double sum = expShiftSumOnly(x, mx, V);
-  const double mean = total / double(V);
-  const double l = double(mx) + std::log(sum);
-  *lse = float(l);
-  *loss = float((1.0 - eps) * (l - double(x[t])) + eps * (l - mean));
-}
-
-GLM_CLONES void crossEntropyBackwardRow(const float* x, int64_t V, int32_t t, float l, float w, double eps, float* d, bool accumulate) {
-  if (w == 0.0f) {
-    if (!accumulate) for (int64_t c = 0; c < V; c++) d[c] = 0.0f;
-    return;
-  }
-  const float sv = float(eps / double(V));
-  const float dt = d[t];
-  if (accumulate) for (int64_t c = 0; c < V; c++) d[c] = d[c] + (expApprox(x[c] - l) - sv) * w;
-  else for (int64_t c = 0; c < V; c++) d[c] = (expApprox(x[c] - l) - sv) * w;
-  // The target entry cancels (p_t − 1 when the prediction is confident): redo it in double.
-  const double gt = (std::exp(double(x[t]) - double(l)) - eps / double(V) - (1.0 - eps)) * double(w);
-  d[t] = accumulate ? float(double(dt) + gt) : float(gt);
-}
 
 void checkTargets(const Args& a, const I32& targets, int64_t rows, int64_t vocab) {
   requireLen(a, "targets", targets.length, uint64_t(rows));
@@ -57,8 +33,7 @@ GLM_KERNEL(crossEntropy) {
   requireLen(a, "loss", loss.length, uint64_t(rows));
   requireLen(a, "lse", lse.length, uint64_t(rows));
   checkTargets(a, targets, rows, vocab);
-#pragma omp parallel for schedule(static) if (rows * vocab >= kParallelMinElems / 4 && rows > 1)
-  for (int64_t r = 0; r < rows; r++) crossEntropyRow(logits.data + r * vocab, vocab, targets.data[r], eps, loss.data + r, lse.data + r);
+  kern::crossEntropy(logits.data, targets.data, rows, vocab, eps, loss.data, lse.data);
   return nullptr;
 }
 
@@ -80,10 +55,7 @@ GLM_KERNEL(crossEntropyBackward) {
   requireLen(a, "lse", lse.length, uint64_t(rows));
   requireLen(a, "coef", coef.length, uint64_t(rows));
   checkTargets(a, targets, rows, vocab);
-#pragma omp parallel for schedule(static) if (int64_t(n) >= kParallelMinElems / 4 && rows > 1)
-  for (int64_t r = 0; r < rows; r++) {
-    crossEntropyBackwardRow(logits.data + r * vocab, vocab, targets.data[r], lse.data[r], coef.data[r], eps, d.data + r * vocab, accumulate);
-  }
+  kern::crossEntropyBackward(logits.data, targets.data, lse.data, coef.data, rows, vocab, eps, d.data, accumulate);
   return nullptr;
 }
 

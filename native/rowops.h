@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "common.h"
+#include "kernel_common.h"
 
 namespace glm {
 

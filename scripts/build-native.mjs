@@ -4,12 +4,15 @@
  *
  * Run by `npm install` (skips the build when the addon is newer than every native source) and
  * by `npm run build:native` (--force: always rebuild). Never fails the installation: if the
- * build cannot run or fails (no compiler, no OpenBLAS, no node headers), it prints one warning
+ * build cannot run or fails (no compiler, no node headers), it prints one warning
  * line saying the reference backend will be used, keeps the full log in
  * build/glm-native-build.log, and exits 0.
  *
  * Options: --force (rebuild), --verbose (stream the compiler output).
- * Environment: GLM_SKIP_NATIVE_BUILD=1 skips the build entirely.
+ * Environment: GLM_SKIP_NATIVE_BUILD=1 skips the build entirely. GLM_OPENBLAS=1 also links the
+ * system OpenBLAS (libopenblas-dev) as the optional sgemm path GLM_GEMM=openblas, for
+ * comparisons; the default build uses only our own sgemm (native/sgemm*.cc) and needs nothing
+ * but the C++ compiler, even where OpenBLAS is installed.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
@@ -22,6 +25,10 @@ const args = new Set(process.argv.slice(2));
 const force = args.has('--force');
 const verbose = args.has('--verbose');
 const addon = join(root, 'build', 'Release', 'glm_native.node');
+const withOpenblas = process.env.GLM_OPENBLAS === '1';
+// Which variant the last build was (an OpenBLAS build is not "up to date" for a default one).
+const variantFile = join(root, 'build', 'glm-native-variant.txt');
+const variant = withOpenblas ? 'openblas' : 'own';
 const logFile = join(root, 'build', 'glm-native-build.log');
 
 function warn(reason) {
@@ -42,7 +49,15 @@ function sources() {
   return list.filter((f) => existsSync(f));
 }
 
-if (!force && existsSync(addon)) {
+function builtVariant() {
+  try {
+    return readFileSync(variantFile, 'utf8').trim();
+  } catch {
+    return 'own';
+  }
+}
+
+if (!force && existsSync(addon) && builtVariant() === variant) {
   const built = statSync(addon).mtimeMs;
   if (sources().every((f) => statSync(f).mtimeMs <= built)) {
     if (verbose) process.stderr.write('glm-ts: native addon is up to date\n');
@@ -115,6 +130,8 @@ if (!gyp) warn('node-gyp not found (it ships with npm)');
 const gypArgs = [...gyp.pre, 'rebuild', '--jobs', 'max'];
 const nodeDir = findNodeDir();
 if (nodeDir) gypArgs.push(`--nodedir=${nodeDir}`);
+// node-gyp turns unknown --name=value options into gyp variables (binding.gyp: glm_openblas).
+gypArgs.push(`--glm_openblas=${withOpenblas ? 1 : 0}`);
 
 if (verbose || force) process.stderr.write(`glm-ts: building native backend: ${[gyp.cmd, ...gypArgs].join(' ')}\n`);
 const res = spawnSync(gyp.cmd, gypArgs, {
@@ -142,4 +159,9 @@ if (res.error || res.status !== 0 || !existsSync(addon)) {
   warn(`${key.trim()}; full log: ${logFile}`);
 }
 
-if (verbose || force) process.stderr.write(`glm-ts: native backend built: ${addon}\n`);
+try {
+  writeFileSync(variantFile, `${variant}\n`);
+} catch {
+  /* only used to tell the two variants apart */
+}
+if (verbose || force) process.stderr.write(`glm-ts: native backend built (${variant === 'openblas' ? 'with OpenBLAS' : 'own sgemm'}): ${addon}\n`);

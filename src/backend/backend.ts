@@ -5,7 +5,7 @@
  * tensors, shapes or autograd: the tensor core (src/tensor) and the model (src/model) decide
  * what to call and keep the bookkeeping. Two implementations exist:
  *   - `reference` (src/backend/reference): plain TypeScript, written to be read; the oracle.
- *   - `native` (native/*.cc through src/backend/native): C++ N-API addon, OpenBLAS for every
+ *   - `native` (native/*.cc through src/backend/native): C++ N-API addon, our own sgemm for every
  *     matmul, OpenMP-threaded loops for the rest.
  *
  * Conventions shared by every kernel:

@@ -91,6 +91,12 @@ test('torchArgs: same shape, --threads 1, --cache kv for decode, score for forwa
   assert.equal(d[d.indexOf('--cache') + 1], 'kv');
   assert.equal(d[d.indexOf('--context') + 1], '256');
   assert.equal(torchThroughput('decode', { results: { gen_tokens_per_s_steps: 13, ms_per_new_token_steps: 76 } })!.tokensPerS, 13);
+  // LM head and thread variants: train / forward pass --lm-head; decode has no LM-head choice.
+  assert.equal(a[a.indexOf('--lm-head') + 1], 'full');
+  const rows = torchArgs(o.specs[0]!, 'loss-rows', 2);
+  assert.equal(rows[rows.indexOf('--lm-head') + 1], 'loss-rows');
+  assert.equal(rows[rows.indexOf('--threads') + 1], '2');
+  assert.equal(torchArgs(o.specs[2]!, 'loss-rows').includes('--lm-head'), false);
 });
 
 test('planEnv: thread variables on both sides, --unset-openblas-env removes the tuning variables', () => {
@@ -134,4 +140,31 @@ test('selfCheck: passes on the reference backend, fails on a subtly wrong kernel
     },
   };
   assert.equal(selfCheck(sloppy, tiny).ok, false);
+});
+
+test('countingBackend: executed FLOPs and streamed bytes of the timed region only', async () => {
+  const { referenceBackend } = await import('../backend/index.js');
+  const { WorkMeter, countingBackend } = await import('./work-counter.js');
+  const meter = new WorkMeter();
+  const be = countingBackend(referenceBackend, meter);
+  const g = (m: number, n: number, k: number): void => be.gemm({ transA: false, transB: true, m, n, k, alpha: 1, a: new Float32Array(m * k), lda: k, strideA: 0, b: new Float32Array(n * k), ldb: k, strideB: 0, beta: 0, c: new Float32Array(m * n), ldc: n, strideC: 0, batch: 1 });
+  g(3, 4, 5); // not counted: meter stopped
+  meter.start();
+  g(3, 4, 5);
+  g(1, 6, 7); // matrix-vector: streams the 7×6 matrix
+  meter.stop();
+  g(8, 8, 8);
+  assert.equal(meter.counts.flop, 2 * 3 * 4 * 5 + 2 * 6 * 7);
+  assert.equal(meter.counts.gemmFlop, meter.counts.flop);
+  assert.equal(meter.counts.streamedBytes, 4 * 6 * 7);
+});
+
+test('summarize: medians over all iterations of all runs of one commit, per case and sgemm path', async () => {
+  const { summarize } = await import('./summary.js');
+  const line = (commit: string, path: string, iter: number[], layers = 12): Record<string, unknown> => ({ case: 'train', layers, hidden: 768, batch: 4, seq: 512, commit, native: { gemm_path: path }, iter_ms: iter, ms_per_step: 1000, tokens_per_s: 2048 });
+  const rows = summarize([line('a', 'avx512', [1000, 3000]), line('a', 'avx512', [2000]), line('b', 'avx512', [1]), line('a', 'openblas', [500]), line('a', 'avx512', [9], 24)], 'a');
+  const own = rows.find((r) => r.gemm_path === 'avx512' && r.shape === '12x768, 4x512')!;
+  assert.deepEqual([own.runs, own.samples, own.median_ms_per_step, own.median_tokens_per_s], [2, 3, 2000, 1024]);
+  assert.equal(rows.find((r) => r.gemm_path === 'openblas')!.median_tokens_per_s, 4096);
+  assert.equal(rows.length, 3); // the 24-layer shape is its own group
 });

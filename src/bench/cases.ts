@@ -17,6 +17,7 @@ import { Rng } from '../util/rng.js';
 import { argmaxLast, decodePrompt, decodeStepInput, randomBlankBatch } from './batch.js';
 import type { CaseSpec } from './options.js';
 import { median, round } from './stats.js';
+import type { WorkMeter } from './work-counter.js';
 
 export type Log = (msg: string) => void;
 
@@ -37,7 +38,7 @@ function buildModel(spec: CaseSpec, log: Log): { model: GLMModel; cfg: GLMConfig
   return { model, cfg, initMs };
 }
 
-export function runTrain(spec: CaseSpec, log: Log): CaseResult {
+export function runTrain(spec: CaseSpec, log: Log, meter?: WorkMeter): CaseResult {
   const { model, cfg } = buildModel(spec, log);
   const B = spec.batch, S = spec.seq, V = cfg.vocab_size;
   const opt = new AdamW(model.params); // GLM defaults: lr 1e-4, β (0.9, 0.98), ε 1e-6, wd 0.1
@@ -45,6 +46,7 @@ export function runTrain(spec: CaseSpec, log: Log): CaseResult {
   const steps: number[] = [], fb: number[] = [], losses: number[] = [], norms: number[] = [];
   for (let it = 0; it < spec.warmup + spec.iters; it++) {
     const { input, targets, lossMask } = randomBlankBatch(rng, B, S, V);
+    if (it >= spec.warmup) meter?.start();
     const t0 = performance.now();
     model.params.zeroGrad();
     const loss = maskedLmLoss(model, { input, targets, lossMask }, { train: true });
@@ -53,6 +55,7 @@ export function runTrain(spec: CaseSpec, log: Log): CaseResult {
     const { norm, coef } = clipCoefficient(model.params.grad, 1.0);
     opt.update(coef);
     const t2 = performance.now();
+    meter?.stop();
     const warm = it < spec.warmup;
     log(`train ${warm ? 'warm-up' : 'iter'} ${warm ? it + 1 : it - spec.warmup + 1}: ${(t2 - t0).toFixed(0)} ms ` +
       `(fwd+bwd ${(t1 - t0).toFixed(0)}, clip+adamw ${(t2 - t1).toFixed(0)}), loss ${loss.item().toFixed(4)}`);
@@ -76,7 +79,7 @@ export function runTrain(spec: CaseSpec, log: Log): CaseResult {
   };
 }
 
-export function runForward(spec: CaseSpec, log: Log): CaseResult {
+export function runForward(spec: CaseSpec, log: Log, meter?: WorkMeter): CaseResult {
   const { model, cfg } = buildModel(spec, log);
   const B = spec.batch, S = spec.seq, V = cfg.vocab_size;
   const rng = new Rng(spec.seed + 3);
@@ -84,9 +87,11 @@ export function runForward(spec: CaseSpec, log: Log): CaseResult {
   let lastLoss = NaN;
   for (let it = 0; it < spec.warmup + spec.iters; it++) {
     const { input, targets, lossMask } = randomBlankBatch(rng, B, S, V);
+    if (it >= spec.warmup) meter?.start();
     const t0 = performance.now();
     const loss = noGrad(() => maskedLmLoss(model, { input, targets, lossMask }).item());
     const t1 = performance.now();
+    meter?.stop();
     const warm = it < spec.warmup;
     log(`forward ${warm ? 'warm-up' : 'iter'} ${warm ? it + 1 : it - spec.warmup + 1}: ${(t1 - t0).toFixed(0)} ms, loss ${loss.toFixed(4)}`);
     if (!warm) times.push(t1 - t0);
@@ -102,15 +107,16 @@ export function runForward(spec: CaseSpec, log: Log): CaseResult {
   };
 }
 
-export function runDecode(spec: CaseSpec, log: Log): CaseResult {
+export function runDecode(spec: CaseSpec, log: Log, meter?: WorkMeter): CaseResult {
   const { model, cfg } = buildModel(spec, log);
   const B = spec.batch, N = spec.context, G = spec.gen, V = cfg.vocab_size;
   const prompt = decodePrompt(new Rng(spec.seed + 2), B, N, V);
-  const once = (): { prefill: number; steps: number; tokens: Int32Array; cacheBytes: number } => {
+  const once = (timed: boolean): { prefill: number; steps: number; tokens: Int32Array; cacheBytes: number } => {
     const t0 = performance.now();
     const cache = model.createCache(B, 'kv');
     let next = argmaxLast(model.forwardIncremental(prompt.input, cache, 'last').f32, B, V);
     const t1 = performance.now();
+    if (timed) meter?.start();
     const out = new Int32Array(B * G);
     for (let k = 1; k < G; k++) {
       for (let b = 0; b < B; b++) out[b * G + k - 1] = next[b]!;
@@ -118,12 +124,13 @@ export function runDecode(spec: CaseSpec, log: Log): CaseResult {
     }
     for (let b = 0; b < B; b++) out[b * G + G - 1] = next[b]!;
     const t2 = performance.now();
+    meter?.stop();
     return { prefill: t1 - t0, steps: t2 - t1, tokens: out, cacheBytes: cache.bytes() };
   };
   const pre: number[] = [], dec: number[] = [], tot: number[] = [];
   let tokens = new Int32Array(0), cacheBytes = 0;
   for (let it = 0; it < spec.warmup + spec.iters; it++) {
-    const r = once();
+    const r = once(it >= spec.warmup);
     const warm = it < spec.warmup;
     log(`decode ${warm ? 'warm-up' : 'iter'} ${warm ? it + 1 : it - spec.warmup + 1}: prefill ${r.prefill.toFixed(0)} ms, ` +
       `${G - 1} steps ${r.steps.toFixed(0)} ms (${(r.steps / (G - 1)).toFixed(1)} ms/token)`);

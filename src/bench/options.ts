@@ -63,10 +63,11 @@ Runs the glm-ts benchmark cases, each in a fresh Node process, and the PyTorch r
   --warmup N             untimed iterations first (default 1)
   --iters N              timed iterations; the median is reported (default 3)
   --backend NAME         ${backendNames().join(' | ')} (default: the first of these that loads)
-  --threads N            OPENBLAS_NUM_THREADS (and OMP_NUM_THREADS for glm-ts) on both sides
-                         (default 2); PyTorch always runs with --threads 1 (its fastest setting)
+  --threads N            OMP_NUM_THREADS for glm-ts (its kernels and sgemm) and
+                         OPENBLAS_NUM_THREADS on both sides (default 2); PyTorch runs with
+                         --threads 1 and 2, the faster is reported (both are recorded)
   --unset-openblas-env   remove OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for both sides
-  --no-torch             skip the PyTorch runs
+  --no-torch             skip the PyTorch runs (without it, a PyTorch failure fails the run)
   --seed N               weight seed (default 1234)
   -h, --help             this text
 

@@ -249,6 +249,17 @@ async function main(): Promise<void> {
   const env = planEnv(opts.threads, opts.unsetOpenblasEnv);
   const root = repoRoot();
   const machine = machineInfo();
+  // The same correctness gate as `npm run bench`, on the backend these runs time.
+  const worker = fileURLToPath(new URL('./worker.js', import.meta.url));
+  const sc = await runChild(process.execPath, [worker, 'selfcheck', JSON.stringify({ backend: opts.backend })], env.ours);
+  const scJson = jsonLines(sc.stdout).pop();
+  if (sc.code !== 0 || scJson?.['ok'] !== true) {
+    log(`SELF-CHECK FAILED (exit ${sc.code}); no timings taken`);
+    process.stdout.write(JSON.stringify({ case: 'selfcheck', ok: false, selfcheck: scJson ?? null }) + '\n');
+    process.exitCode = 1;
+    return;
+  }
+  log(`self-check passed on ${scJson['backend']} (${scJson['ms']} ms)`);
   const probe = f.torch ? probeTorch(root, env.torch) : null;
   if (probe && !probe.available) log(`PyTorch unavailable: ${probe.reason}`);
   let failures = 0;

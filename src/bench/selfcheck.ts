@@ -10,6 +10,11 @@
  *   - K/V-cache decoding (prefill + 3 single-token steps, forwardIncremental 'last') on the
  *     benchmarked backend against the reference backend's full forward over the same tokens:
  *     logits max |Δ| ≤ 1e-4.
+ *   - the timed train / forward path itself: maskedLmLoss (LM head over the loss rows only,
+ *     logitRows) with and without autograd: loss |Δ| ≤ 1e-4, gradients as above;
+ *   - quantized inference (what profile --quant times): the model quantized to int8 and to bf16,
+ *     forward logits on both backends with the same quantized weights: max |Δ| / max |logit|
+ *     ≤ 1e-4 (int8) and 1e-2 (bf16: 8 significant bits, rounded at different points of the sum).
  * With the reference backend itself selected the check still runs (trivially equal except the
  * decode comparison, which then checks the cache path against the full pass).
  */
@@ -22,11 +27,16 @@ import { packRows, splitPositions } from '../model/rows.js';
 import { backward, noGrad } from '../tensor/tensor.js';
 import { crossEntropy } from '../tensor/ops/nn.js';
 import { Rng } from '../util/rng.js';
+import { maskedLmLoss } from '../train/step.js';
+import type { QuantKind } from '../tensor/ops/quant.js';
 import { argmaxLast, decodePrompt, decodeStepInput, randomBlankBatch } from './batch.js';
 import { maxAbs, maxAbsDiff } from './stats.js';
 
 export const LOGITS_TOL = 1e-4;
 export const GRAD_REL_TOL = 1e-3;
+// Relative to max |logit|: bf16 keeps 8 significant bits (2^-8 ≈ 3.9e-3), so rows rounded on one
+// side at a different point of the sum differ by a few bf16 ulps after the layers.
+export const QUANT_LOGITS_REL_TOL = { int8: 1e-4, bf16: 1e-2 } as const;
 
 export interface SelfCheckShape {
   layers: number; hidden: number; heads: number; vocab: number; seq: number; batch: number; context: number;
@@ -43,13 +53,17 @@ export interface SelfCheckShapeResult extends SelfCheckShape {
   loss_abs_diff: number;
   nograd_logits_max_abs_diff: number;
   decode_logits_max_abs_diff: number;
+  loss_rows_train_loss_abs_diff: number;
+  loss_rows_grad_max_rel_diff: number;
+  loss_rows_nograd_loss_abs_diff: number;
+  quant_logits_max_rel_diff: Record<string, number>;
   ok: boolean;
 }
 
 export interface SelfCheckResult {
   backend: string;
   reference: 'reference';
-  tolerances: { logits_abs: number; grad_rel: number };
+  tolerances: { logits_abs: number; grad_rel: number; quant_logits_rel: Record<string, number> };
   shapes: SelfCheckShapeResult[];
   ok: boolean;
   ms: number;
@@ -127,8 +141,33 @@ function checkShape(selected: Backend | BackendName, sh: SelfCheckShape): SelfCh
       decodeDiff = Math.max(decodeDiff, maxAbsDiff(got, want));
     }
   }
+  // The timed path: maskedLmLoss with the LM head over the loss rows (logitRows).
+  const batch = { input, targets, lossMask };
+  const rowsTrain = (b: Backend | BackendName): { loss: number; grad: Float32Array } =>
+    withBackend(b, () => {
+      model.params.zeroGrad();
+      const loss = maskedLmLoss(model, batch, { train: true });
+      backward(loss);
+      return { loss: loss.item(), grad: model.params.grad.slice() };
+    });
+  const rowsNograd = (b: Backend | BackendName): number => withBackend(b, () => noGrad(() => maskedLmLoss(model, batch).item()));
+  const rRef = rowsTrain('reference'), rSel = rowsTrain(selected);
+  model.params.zeroGrad();
+  const rowsLossDiff = Math.abs(rSel.loss - rRef.loss);
+  const rowsGradDiff = maxAbsDiff(rSel.grad, rRef.grad) / Math.max(maxAbs(rRef.grad), 1e-30);
+  const rowsNogradDiff = Math.abs(rowsNograd(selected) - rowsNograd('reference'));
+  // Quantized inference: the same quantized weights on both backends.
+  const quantDiff: Record<string, number> = {};
+  for (const kind of ['int8', 'bf16'] as QuantKind[]) {
+    withBackend('reference', () => model.quantize(kind));
+    const want = inferPass('reference', input);
+    quantDiff[kind] = maxAbsDiff(inferPass(selected, input), want) / Math.max(maxAbs(want), 1e-30);
+  }
+  model.quantize(null);
   const ok = logitsDiff <= LOGITS_TOL && gradDiff <= GRAD_REL_TOL && nogradDiff <= LOGITS_TOL && decodeDiff <= LOGITS_TOL &&
-    Number.isFinite(sel.loss) && Math.abs(sel.loss - ref.loss) <= LOGITS_TOL;
+    Number.isFinite(sel.loss) && Math.abs(sel.loss - ref.loss) <= LOGITS_TOL &&
+    Number.isFinite(rSel.loss) && rowsLossDiff <= LOGITS_TOL && rowsGradDiff <= GRAD_REL_TOL && rowsNogradDiff <= LOGITS_TOL &&
+    Object.entries(quantDiff).every(([k, d]) => d <= QUANT_LOGITS_REL_TOL[k as QuantKind]);
   return {
     ...sh,
     logits_max_abs_diff: logitsDiff,
@@ -136,6 +175,10 @@ function checkShape(selected: Backend | BackendName, sh: SelfCheckShape): SelfCh
     loss_abs_diff: Math.abs(sel.loss - ref.loss),
     nograd_logits_max_abs_diff: nogradDiff,
     decode_logits_max_abs_diff: decodeDiff,
+    loss_rows_train_loss_abs_diff: rowsLossDiff,
+    loss_rows_grad_max_rel_diff: rowsGradDiff,
+    loss_rows_nograd_loss_abs_diff: rowsNogradDiff,
+    quant_logits_max_rel_diff: quantDiff,
     ok,
   };
 }
@@ -147,7 +190,7 @@ export function selfCheck(selected: Backend | BackendName, shapes_: readonly Sel
   return {
     backend: typeof selected === 'string' ? selected : selected.name,
     reference: 'reference',
-    tolerances: { logits_abs: LOGITS_TOL, grad_rel: GRAD_REL_TOL },
+    tolerances: { logits_abs: LOGITS_TOL, grad_rel: GRAD_REL_TOL, quant_logits_rel: QUANT_LOGITS_REL_TOL },
     shapes,
     ok: shapes.every((s) => s.ok),
     ms: Math.round(performance.now() - t0),

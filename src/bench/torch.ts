@@ -45,19 +45,25 @@ export function probeTorch(root: string, env: NodeJS.ProcessEnv): TorchProbe {
   return { ...base, available: true, reason: null, version: r.stdout.trim() };
 }
 
-/** torch_glm_bench.py arguments for the same case (score is torch's name for forward). */
-export function torchArgs(spec: CaseSpec): string[] {
+export type LmHead = 'full' | 'loss-rows';
+
+/**
+ * torch_glm_bench.py arguments for the same case (score is torch's name for forward). lmHead
+ * (train / forward): 'full' = logits at every position, as the peer ships; 'loss-rows' = only
+ * at the loss positions, the same work as ours.
+ */
+export function torchArgs(spec: CaseSpec, lmHead: LmHead = 'full', threads = 1): string[] {
   const c = spec.config;
   const mode = spec.case === 'forward' ? 'score' : spec.case;
   const args = [
     '--mode', mode,
     '--layers', String(c['num_layers']), '--hidden', String(c['hidden_size']), '--heads', String(c['num_attention_heads']),
-    '--vocab', String(c['vocab_size']), '--batch', String(spec.batch), '--threads', '1',
+    '--vocab', String(c['vocab_size']), '--batch', String(spec.batch), '--threads', String(threads),
     '--max-seq-len', String(c['max_sequence_length']), '--gelu', String(c['gelu'] ?? 'erf'),
     '--warmup', String(spec.warmup), '--iters', String(spec.iters),
   ];
   if (spec.case === 'decode') args.push('--context', String(spec.context), '--gen', String(spec.gen), '--cache', 'kv');
-  else args.push('--seq', String(spec.seq));
+  else args.push('--seq', String(spec.seq), '--lm-head', lmHead);
   return args;
 }
 
@@ -68,8 +74,10 @@ export interface TorchRun {
   error: string | null;
 }
 
-export async function runTorch(probe: TorchProbe, spec: CaseSpec, env: NodeJS.ProcessEnv): Promise<TorchRun> {
-  const args = torchArgs(spec);
+export async function runTorch(probe: TorchProbe, spec: CaseSpec, env: NodeJS.ProcessEnv, lmHead: LmHead = 'full', threads = 1): Promise<TorchRun> {
+  const args = torchArgs(spec, lmHead, threads);
+  // Its intra-op pool (OpenMP) gets `threads`; OPENBLAS_NUM_THREADS stays as planned.
+  env = { ...env, OMP_NUM_THREADS: String(threads) };
   const shown = ['OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE']
     .filter((k) => env[k] !== undefined).map((k) => `${k}=${env[k]}`);
   const command = [...shown, probe.python, probe.script, ...args].join(' ');

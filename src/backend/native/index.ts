@@ -4,8 +4,12 @@
  * arrays and numbers positionally, without copies; the addon validates lengths and throws
  * TypeError / RangeError on bad arguments instead of reading out of bounds.
  *
- * Threads: OpenMP kernels default to the core count (or OMP_NUM_THREADS), OpenBLAS to its own
- * default (or OPENBLAS_NUM_THREADS); setNumThreads(n) sets both.
+ * Matrix products run on our own sgemm (native/sgemm*.cc: AVX-512, AVX2+FMA or portable kernels,
+ * picked for the CPU; GLM_GEMM=avx512|avx2|portable|openblas|auto forces one). OpenBLAS is only
+ * linked when the addon is built with GLM_OPENBLAS=1, as the comparison path 'openblas'.
+ *
+ * Threads: OpenMP kernels and sgemm default to the core count (or OMP_NUM_THREADS), a linked
+ * OpenBLAS to its own default (or OPENBLAS_NUM_THREADS); setNumThreads(n) sets both.
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -64,6 +68,11 @@ interface Addon {
   setAttentionSchedule(mode: number): void;
   blasConfig(): string;
   amxAvailable(): boolean;
+  gemmPath(): string;
+  setGemmPath(name: string): void;
+  gemmPaths(): string[];
+  fmaPeak(threads: number, ms: number): { gflops: number; isa: string };
+  readBandwidth(threads: number, mib: number, passes: number): number;
 }
 
 /** Package root: this file compiles to dist/backend/native/index.js. */
@@ -81,7 +90,7 @@ function loadAddon(): Addon {
   if (addon) return addon;
   const path = nativeAddonPath();
   if (!existsSync(path)) {
-    throw new Error(`native addon not built (${path} is missing; run \`npm run build:native\`, which needs a C++ compiler and OpenBLAS)`);
+    throw new Error(`native addon not built (${path} is missing; run \`npm run build:native\`, which needs a C++ compiler)`);
   }
   // libgomp reads its settings once, when the addon pulls it in. Idle OpenMP workers that spin
   // steal the cores OpenBLAS threads need between kernels, so make them yield quickly unless
@@ -173,7 +182,7 @@ export function setNumThreads(n: number): void {
   loadAddon().setNumThreads(n);
 }
 
-/** Current thread settings: OpenMP kernels, OpenBLAS, and processors available. */
+/** Current thread settings: OpenMP kernels, matrix products (blas: OpenBLAS's pool on the openblas path, else the OpenMP team), processors available. */
 export function getNumThreads(): { omp: number; blas: number; procs: number } {
   return loadAddon().getNumThreads();
 }
@@ -186,7 +195,7 @@ export function setAttentionSchedule(mode: 'auto' | 'heads' | 'rows'): void {
   loadAddon().setAttentionSchedule(mode === 'auto' ? 0 : mode === 'heads' ? 1 : 2);
 }
 
-/** OpenBLAS build configuration string (e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ... SkylakeX MAX_THREADS=64"). */
+/** OpenBLAS build configuration string (e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ... SkylakeX MAX_THREADS=64"); "" when not linked. */
 export function blasConfig(): string {
   return loadAddon().blasConfig();
 }
@@ -194,4 +203,32 @@ export function blasConfig(): string {
 /** Whether bf16 products over many rows run on the CPU's AMX tile units (CPUID + Linux permission). */
 export function amxAvailable(): boolean {
   return loadAddon().amxAvailable();
+}
+
+/** sgemm paths: our kernels for each instruction set, and OpenBLAS where the addon links it. */
+export type GemmPathName = 'avx512' | 'avx2' | 'portable' | 'openblas';
+
+/** The sgemm path in use (from GLM_GEMM, else the best for this CPU). */
+export function gemmPath(): GemmPathName {
+  return loadAddon().gemmPath() as GemmPathName;
+}
+
+/** Paths this CPU and build can run, best first. */
+export function gemmPaths(): GemmPathName[] {
+  return loadAddon().gemmPaths() as GemmPathName[];
+}
+
+/** Switches the sgemm path ('auto': the best here); RangeError naming the reason when unavailable. */
+export function setGemmPath(name: GemmPathName | 'auto'): void {
+  loadAddon().setGemmPath(name);
+}
+
+/** Peak FMA rate (GFLOP/s) of `threads` threads running register-only FMA chains for about `ms` ms each, best of 3. */
+export function fmaPeak(threads: number, ms: number): { gflops: number; isa: string } {
+  return loadAddon().fmaPeak(threads, ms);
+}
+
+/** Memory read bandwidth (GB/s, best of `passes`) of `threads` threads summing a `mib`-MiB buffer. */
+export function readBandwidth(threads: number, mib: number, passes: number): number {
+  return loadAddon().readBandwidth(threads, mib, passes);
 }

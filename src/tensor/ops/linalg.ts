@@ -1,6 +1,6 @@
 /**
  * Matrix products: matmul (either operand transposed), batched matmul, and linear (x·Wᵀ + b).
- * Everything goes through backend.gemm, so the native backend runs it on OpenBLAS.
+ * Everything goes through backend.gemm, so the native backend runs it on its own sgemm (native/sgemm*.cc).
  */
 import { backend } from '../../backend/index.js';
 import { Tensor, opResult, shapeStr } from '../tensor.js';
