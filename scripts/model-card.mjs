@@ -73,7 +73,7 @@ if (bf) {
 }
 const ip = J('eval/infill-prose.json');
 if (ip) {
-  p(`### The infill-prose task (${ip.examples} passages of *Copyright Does Not Exist*, never in the training corpus): BLEU by mask ratio`);
+  p(`### The infill-prose task (${ip.examples} test examples: passages of *Copyright Does Not Exist*, never in the training corpus, at five mask ratios): BLEU by mask ratio`);
   p();
   const ratios = Object.keys(ip.glm.bleu);
   p(`| system | ${ratios.join(' | ')} |`);
