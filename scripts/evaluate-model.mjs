@@ -28,6 +28,7 @@ const { values: a } = parseArgs({ options: {
   model: { type: 'string' }, corpus: { type: 'string' }, out: { type: 'string' },
   parts: { type: 'string', default: 'blanks,infill-prose,sentiment,spam' }, quick: { type: 'boolean', default: false },
   work: { type: 'string' }, 'no-baselines': { type: 'boolean', default: false },
+  epochs: { type: 'string', default: '3' }, modes: { type: 'string', default: 'cloze,classifier' }, suffix: { type: 'string', default: '' },
 } });
 if (!a.model || !a.corpus || !a.out) { console.error('usage: evaluate-model.mjs --model DIR --corpus DIR --out DIR [--parts …] [--quick]'); process.exit(2); }
 const parts = new Set(a.parts.split(','));
@@ -171,8 +172,8 @@ for (const name of ['sentiment', 'spam']) {
   const evalLim = Q ? { limit: 100 } : {};
   const zs = await runEval({ model: a.model, task: ref, split: 'test', zeroShot: true, ...evalLim });
   res.glm.zeroShotCloze = { pattern: task.defaultPvp, ...zs.metrics };
-  const ft = { epochs: Q ? 1 : 3, lr: 1e-4, batch: 16, maxSeqLength: name === 'spam' ? 128 : 64, seed: 1234, trainExamples: train.length };
-  for (const mode of ['cloze', 'classifier']) {
+  const ft = { epochs: Q ? 1 : Number(a.epochs), lr: 1e-4, batch: 16, maxSeqLength: name === 'spam' ? 128 : 64, seed: 1234, trainExamples: train.length };
+  for (const mode of a.modes.split(',')) {
     const out = path.join(work, `${name}-${mode}`);
     const t0 = performance.now();
     await runFinetune({ model: a.model, task: ref, mode, out, epochs: ft.epochs, lr: ft.lr, batch: ft.batch, maxSeqLength: ft.maxSeqLength, seed: ft.seed, ...(Q ? { limitTrain: 200, limitEval: 50 } : {}) });
@@ -180,5 +181,5 @@ for (const name of ['sentiment', 'spam']) {
     res.glm[mode === 'cloze' ? 'fineTunedCloze' : 'fineTunedClassifierHead'] = { ...ft, ...ev.metrics, trainSeconds: (performance.now() - t0) / 1000 };
     log(`${name} ${mode}: ${JSON.stringify(ev.metrics)}`);
   }
-  write(`${name}.json`, res);
+  write(`${name}${a.suffix}.json`, res);
 }
