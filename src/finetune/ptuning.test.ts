@@ -4,6 +4,7 @@
  * encoder only; the encoder's gradient through the whole model matches finite differences; a
  * fine-tuned folder saves and reloads the encoder and scores the same; a few steps lower the loss.
  */
+import { fileWriter, writeReviewFiles } from '../testing/review-files.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -26,17 +27,8 @@ import { tokensOf } from './setup.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'glm-ptuning-'));
 test.after(() => fs.rmSync(root, { recursive: true, force: true }));
-const write = (name: string, content: string): string => {
-  const f = path.join(root, name);
-  fs.writeFileSync(f, content);
-  return f;
-};
-const jsonl = (rows: object[]): string => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
-const GOOD = ['great', 'lovely', 'superb', 'fine', 'nice'];
-const BAD = ['awful', 'boring', 'dreadful', 'poor', 'dull'];
-const reviews = (words: string[], label: string): object[] => words.map((w) => ({ text: `the film was ${w}`, label }));
-write('train.jsonl', jsonl([...reviews(GOOD, 'pos'), ...reviews(BAD, 'neg')]));
-write('dev.jsonl', jsonl([...reviews(GOOD.slice(0, 3), 'pos'), ...reviews(BAD.slice(0, 3), 'neg')]));
+const write = fileWriter(root);
+writeReviewFiles(root, 3);
 const taskFile = (name: string, verbalizer: Record<string, string>, template: string): string => write(`${name}.json`, JSON.stringify({
   name, labels: ['neg', 'pos'], textFields: ['text'], pattern: { template, verbalizer },
   files: { train: 'train.jsonl', validation: 'dev.jsonl', test: 'dev.jsonl' },

@@ -3,6 +3,7 @@
  * classifier-head modes, and seq2seq with beam-search ROUGE), and bad task files: each error names
  * the file and the line (missing field, unknown label, empty text) or the key of the task file.
  */
+import { fileWriter, jsonl, writeReviewFiles } from '../testing/review-files.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -19,18 +20,8 @@ import { readFinetuneInfo } from './model-dir.js';
 import { readTaskFile, resolveTask } from './task-file.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'glm-ft-'));
-const write = (name: string, content: string): string => {
-  const f = path.join(root, name);
-  fs.writeFileSync(f, content);
-  return f;
-};
-const jsonl = (rows: object[]): string => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
-
-const GOOD = ['great', 'lovely', 'superb', 'fine', 'nice'];
-const BAD = ['awful', 'boring', 'dreadful', 'poor', 'dull'];
-const reviews = (words: string[], label: string): object[] => words.map((w) => ({ text: `the film was ${w}`, label }));
-write('train.jsonl', jsonl([...reviews(GOOD, 'pos'), ...reviews(BAD, 'neg')]));
-write('dev.jsonl', jsonl([...reviews(GOOD.slice(0, 2), 'pos'), ...reviews(BAD.slice(0, 2), 'neg')]));
+const write = fileWriter(root);
+writeReviewFiles(root, 2);
 const taskFile = write('reviews.json', JSON.stringify({
   name: 'reviews', labels: ['neg', 'pos'], textFields: ['text'],
   pattern: { template: '{text} Verdict: [MASK].', verbalizer: { neg: ' thumbs down', pos: ' thumbs up' } },

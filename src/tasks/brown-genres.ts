@@ -36,13 +36,18 @@ export function readBrownPassages(): TaskExample[] {
   for (const f of fs.readdirSync(dir).filter((n) => /^c[a-r]\d\d$/.test(n)).sort()) {
     const label = GENRE_OF[f[1]!];
     if (!label) continue;
-    let words: string[] = [], n = 0;
+    // Lines gathered for the passage, and their word count (Σ pieces of each line split on ' ',
+    // which is what splitting the joined passage would count).
+    let lines: string[] = [], count = 0, n = 0;
     for (const line of fs.readFileSync(path.join(dir, f), 'utf8').split('\n')) {
       if (!line.trim()) continue;
-      words.push(untag(line));
-      if (words.join(' ').split(' ').length >= MIN_WORDS) {
-        out.push({ id: `${f}:${n++}`, fields: { text: words.join(' ') }, label, meta: { file: f } });
-        words = [];
+      const text = untag(line);
+      lines.push(text);
+      count += text.split(' ').length;
+      if (count >= MIN_WORDS) {
+        out.push({ id: `${f}:${n++}`, fields: { text: lines.join(' ') }, label, meta: { file: f } });
+        lines = [];
+        count = 0;
       }
     }
   }
