@@ -5,7 +5,7 @@
 //
 //   node scripts/ablation-study.mjs [--quick] [--out DIR] [--variants glm,mlm,…] [--tasks sentiment,spam,brown-genres]
 //     [--methods cloze-single,cloze-multi,classifier,ptuning,ptuning-frozen] [--settings few,full]
-//     [--parts nlu,infill,ppl] [--seeds 1234,1235] [--data PATH] [--tokenizer DIR] [--table FILE] [--nice N]
+//     [--method-variants glm] [--parts nlu,infill,ppl] [--seeds 1234,1235] [--data PATH] [--tokenizer DIR] [--table FILE] [--nice N]
 //
 // Runs:  DIR/pretrain/VARIANT-sSEED/           glm pretrain output (checkpoints: resumed after an interruption)
 //        DIR/runs/VARIANT-sSEED__PART….json    one raw result per evaluation run; an existing file is skipped
@@ -54,14 +54,16 @@ const SETTINGS = {
   quick: {
     model: { num_layers: 2, hidden_size: 32, num_attention_heads: 2, max_sequence_length: 64 },
     pretrain: ['--seq', '64', '--batch', '4', '--steps', '20', '--lr', '1e-3', '--eval-interval', '0', '--eval-batches', '2', '--checkpoint-interval', '0'],
-    finetune: { epochs: 2, batch: 8, lr: 1e-3, maxSeqLength: 64, limitEval: 32 },
+    finetune: { few: { epochs: 2, batch: 8, lr: 1e-3, maxSeqLength: 64, limitEval: 32 }, full: { epochs: 2, batch: 8, lr: 1e-3, maxSeqLength: 64, limitEval: 32 } },
     trainSize: { few: 32, full: 64 }, testLimit: 64, infillLimit: 10, pplDocs: 4,
   },
   full: {
     model: { num_layers: 4, hidden_size: 128, num_attention_heads: 4, max_sequence_length: 128 },
-    pretrain: ['--seq', '128', '--batch', '16', '--steps', '2000', '--lr', '1e-3', '--warmup', '0.02', '--eval-interval', '200', '--eval-batches', '8', '--checkpoint-interval', '100', '--keep-checkpoints', '2'],
-    finetune: { epochs: 3, batch: 16, lr: 1e-4, maxSeqLength: 128, limitEval: 200 },
-    trainSize: { few: 32, full: undefined }, testLimit: undefined, infillLimit: undefined, pplDocs: 50,
+    pretrain: ['--seq', '128', '--batch', '16', '--steps', '1200', '--lr', '1.5e-3', '--warmup', '0.03', '--eval-interval', '200', '--eval-batches', '8', '--checkpoint-interval', '100', '--keep-checkpoints', '2'],
+    // Same fine-tuning budget for every variant: few-shot 32 examples x 10 epochs (40 steps);
+    // "full" is capped at 1,000 training examples x 2 epochs (126 steps), what this machine affords.
+    finetune: { few: { epochs: 10, batch: 8, lr: 3e-4, maxSeqLength: 128, limitEval: 100 }, full: { epochs: 2, batch: 16, lr: 3e-4, maxSeqLength: 128, limitEval: 200 } },
+    trainSize: { few: 32, full: 1000 }, testLimit: undefined, infillLimit: undefined, pplDocs: 50,
   },
 };
 
@@ -117,7 +119,7 @@ async function once(o, id, meta, fn) {
 
 async function nluRun(o, model, base, task, method, setting, seed) {
   const t = TASKS[task];
-  const ft = o.S.finetune;
+  const ft = o.S.finetune[setting];
   const limitTrain = o.S.trainSize[setting];
   const cloze = method === 'cloze-multi' ? t.multi : t.single;
   const opts = {
@@ -156,6 +158,7 @@ export async function main(argv = process.argv.slice(2)) {
   const { values: a } = parseArgs({ args: argv, options: {
     quick: { type: 'boolean', default: false }, out: { type: 'string' }, variants: { type: 'string' }, tasks: { type: 'string' },
     methods: { type: 'string' }, settings: { type: 'string', default: 'few,full' }, parts: { type: 'string', default: 'nlu,infill,ppl' },
+    'method-variants': { type: 'string', default: 'glm' },
     seeds: { type: 'string', default: '1234' }, data: { type: 'string' }, tokenizer: { type: 'string' }, table: { type: 'string' }, nice: { type: 'string' },
   } });
   const o = { quick: a.quick, S: SETTINGS[a.quick ? 'quick' : 'full'] };
@@ -166,6 +169,8 @@ export async function main(argv = process.argv.slice(2)) {
   const variants = pick(a.variants ? list(a.variants) : Object.keys(VARIANTS), Object.keys(VARIANTS), 'variant');
   const tasks = pick(a.tasks ? list(a.tasks) : Object.keys(TASKS), Object.keys(TASKS), 'task');
   const methods = pick(a.methods ? list(a.methods) : METHODS, METHODS, 'method');
+  // Every method runs on these variants; the others get the first method only (cloze-single by default).
+  const methodVariants = pick(list(a['method-variants']), Object.keys(VARIANTS), 'variant');
   const settings = pick(list(a.settings), ['few', 'full'], 'setting');
   const parts = pick(list(a.parts), ['nlu', 'infill', 'ppl'], 'part');
   const seeds = list(a.seeds).map(Number);
@@ -185,7 +190,7 @@ export async function main(argv = process.argv.slice(2)) {
       const model = pretrain(o, variant, seed);
       const base = { variant, seed };
       for (const task of parts.includes('nlu') ? tasks : []) {
-        for (const method of methods) {
+        for (const method of methodVariants.includes(variant) ? methods : methods.slice(0, 1)) {
           for (const setting of settings) {
             count(await once(o, `${variant}-s${seed}__${task}__${method}__${setting}`, { ...base, part: 'nlu', task, method, setting },
               () => nluRun(o, model, base, task, method, setting, seed)));

@@ -15,7 +15,7 @@ const out = fs.mkdtempSync(path.join(os.tmpdir(), 'glm-ablation-'));
 test.after(() => fs.rmSync(out, { recursive: true, force: true }));
 const table = path.join(out, 'ablations.md');
 const args = ['scripts/ablation-study.mjs', '--quick', '--out', out, '--table', table, '--variants', 'glm,mlm', '--tasks', 'sentiment',
-  '--methods', 'cloze-single,ptuning-frozen', '--settings', 'few'];
+  '--methods', 'cloze-single,ptuning-frozen', '--method-variants', 'glm,mlm', '--settings', 'few'];
 function study(): { ran: number; skipped: number } {
   const r = spawnSync(process.execPath, args, { cwd: repoRoot(), encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);

@@ -3,7 +3,7 @@
  *
  * Field names are the Hugging Face GLMConfig names (spec §2.7), so a hub `config.json` loads as
  * is and ours loads in the hub code. Additions: `gelu` ("erf" | "tanh", spec §0.2 #1),
- * `layernorm_epsilon`, `init_method` (spec §0.2 #9) and `special_token_ids`.
+ * `layernorm_epsilon`, `init_method` (spec §0.2 #9), `position_init` and `special_token_ids`.
  */
 import { GlmError } from '../util/errors.js';
 
@@ -41,6 +41,12 @@ export interface GLMConfig {
   attention_scale: number;
   /** 'orig' scales the output projections by 1/sqrt(2L) (spec §2.5); 'hub' does not. */
   init_method: 'orig' | 'hub';
+  /**
+   * How the two learned position tables start: 'normal' (spec §2.5, the default) or 'sinusoidal'
+   * (Vaswani et al.'s table at the same RMS), which lets short runs learn to attend to neighbours
+   * sooner (docs/pretraining.md). Only initialisation: the tables are trained either way.
+   */
+  position_init?: 'normal' | 'sinusoidal';
   special_token_ids?: SpecialTokenIds;
   /** Unknown fields of a loaded config.json are kept so that export writes them back. */
   extra?: Record<string, unknown>;
@@ -65,7 +71,7 @@ const KNOWN = new Set([
   'model_type', 'num_layers', 'vocab_size', 'hidden_size', 'num_attention_heads', 'max_sequence_length',
   'embedding_dropout_prob', 'attention_dropout_prob', 'output_dropout_prob', 'layernorm_epsilon',
   'initializer_range', 'gelu', 'block_position_encoding', 'relative_encoding', 'output_predict',
-  'attention_scale', 'init_method', 'special_token_ids',
+  'attention_scale', 'init_method', 'position_init', 'special_token_ids',
 ]);
 
 function positiveInt(raw: Record<string, unknown>, key: string, where: string): number {
@@ -119,6 +125,10 @@ export function parseConfig(raw: unknown, where = 'config'): GLMConfig {
   if (r['init_method'] !== undefined) {
     if (r['init_method'] !== 'orig' && r['init_method'] !== 'hub') throw new GlmError('E_CONFIG', `${where}: init_method must be "orig" or "hub"`);
     cfg.init_method = r['init_method'];
+  }
+  if (r['position_init'] !== undefined) {
+    if (r['position_init'] !== 'normal' && r['position_init'] !== 'sinusoidal') throw new GlmError('E_CONFIG', `${where}: position_init must be "normal" or "sinusoidal", got ${JSON.stringify(r['position_init'])}`);
+    cfg.position_init = r['position_init'];
   }
   for (const key of ['block_position_encoding', 'relative_encoding', 'output_predict'] as const) {
     if (r[key] !== undefined) {

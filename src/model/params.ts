@@ -52,6 +52,24 @@ export function glmParamSpecs(cfg: GLMConfig): ParamSpec[] {
   return specs;
 }
 
+const POSITION_TABLES = new Set(['transformer.position_embeddings.weight', 'transformer.block_position_embeddings.weight']);
+
+/**
+ * Row p of a [P, h] table: sin(p·ω_i) in column 2i and cos(p·ω_i) in 2i+1, ω_i = 10000^(−2i/h),
+ * scaled to root-mean-square `rms` (that of the normal init). Row p+k is a rotation of row p, so a
+ * query can pick out "k positions away" with one linear map.
+ */
+export function sinusoidalTable(d: Float32Array, h: number, rms: number): void {
+  const scale = rms * Math.SQRT2;
+  for (let p = 0, P = d.length / h; p < P; p++) {
+    for (let i = 0; 2 * i < h; i++) {
+      const a = p / Math.pow(10000, (2 * i) / h);
+      d[p * h + 2 * i] = scale * Math.sin(a);
+      if (2 * i + 1 < h) d[p * h + 2 * i + 1] = scale * Math.cos(a);
+    }
+  }
+}
+
 export class ParamStore {
   /** All weights: the decayed ones in [0, decaySize), the rest after. */
   readonly data: Float32Array;
@@ -104,6 +122,8 @@ export class ParamStore {
   /**
    * Random initialisation (spec §2.5). 'orig': N(0, σ) on matrices and tables, N(0, σ/sqrt(2L)) on
    * the two output projections, zero biases, unit LayerNorm γ. 'hub': no scaled projections.
+   * config.position_init 'sinusoidal' replaces the two position tables' draws by sinusoidalTable
+   * (the random stream is drawn all the same, so every other weight is unchanged).
    */
   initialize(cfg: GLMConfig, seed: number): void {
     const rng = new Rng(seed);
@@ -114,6 +134,7 @@ export class ParamStore {
       if (s.init === 'zeros') d.fill(0);
       else if (s.init === 'ones') d.fill(1);
       else rng.fillNormal(d, s.init === 'scaledNormal' ? scaled : std);
+      if (cfg.position_init === 'sinusoidal' && POSITION_TABLES.has(s.name)) sinusoidalTable(d, s.shape[1]!, std);
     }
   }
 }
