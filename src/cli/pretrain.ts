@@ -14,7 +14,7 @@ interface Flags {
   steps: number; batch: number; seq: number; lr: number; warmup: number; decayStyle: DecayStyle; decayRatio: number; decayIters?: number;
   weightDecay: number; clip: number; gradAccumulation: number; dropout?: number; validFraction: number; evalInterval: number; evalBatches: number;
   checkpointInterval: number; keepCheckpoints: number; maxMinutes?: number; seed: number; resume?: boolean;
-  bertProb?: number; gapSentenceProb?: number; gptProb?: number; gptInfillProb: number; gptMinRatio: number; avgBlockLength: number;
+  bertProb?: number; gapSentenceProb?: number; gptProb?: number; gptInfillProb: number; gptMinRatio: number; avgBlockLength: number; maskRatio: number;
   blockMaskProb: number; shortSeqProb: number; singleSpanProb: number; taskMask?: boolean; shuffleBlocks: boolean; blockPosition: boolean;
   sentinelTokens?: boolean; maskedLm?: boolean; causalLm?: boolean; samples: number; progress: boolean; json?: boolean;
 }
@@ -69,6 +69,7 @@ export function register(program: Command): void {
     .option('--gpt-infill-prob <p>', 'gpt mode: probability of the suffix branch for single-document samples', prob('--gpt-infill-prob'), 0.5)
     .option('--gpt-min-ratio <r>', 'gpt mode: shortest generation as a fraction of the shortest sample', prob('--gpt-min-ratio'), 0.5)
     .option('--avg-block-length <λ>', 'Poisson mean of token-level span lengths', num('--avg-block-length', { min: 0.1 }), 3)
+    .option('--mask-ratio <r>', 'token-level objective: share of the tokens masked (GLM\'s bert_ratio)', prob('--mask-ratio'), 0.15)
     .option('--block-mask-prob <p>', '[dBLOCK] corruption of Part-B inputs', prob('--block-mask-prob'), 0)
     .option('--short-seq-prob <p>', 'probability of splitting a batch into short pieces', prob('--short-seq-prob'), 0)
     .option('--single-span-prob <p>', 'probability of one span per sample', prob('--single-span-prob'), 0)
@@ -89,7 +90,7 @@ export function register(program: Command): void {
         validFraction: f.validFraction, evalInterval: f.evalInterval, evalBatches: f.evalBatches, checkpointInterval: f.checkpointInterval,
         keepCheckpoints: f.keepCheckpoints, seed: f.seed, resume: f.resume ?? false, samples: f.samples, progress: f.progress,
         objective: {
-          bertProb, gapSentenceProb, gptInfillProb: f.gptInfillProb, gptMinRatio: f.gptMinRatio, averageBlockLength: f.avgBlockLength,
+          bertProb, gapSentenceProb, gptInfillProb: f.gptInfillProb, gptMinRatio: f.gptMinRatio, averageBlockLength: f.avgBlockLength, bertRatio: f.maskRatio,
           blockMaskProb: f.blockMaskProb, shortSeqProb: f.shortSeqProb, singleSpanProb: f.singleSpanProb, taskMask: f.taskMask ?? false,
           shuffleBlocks: f.shuffleBlocks, blockPositionEncoding: f.blockPosition, sentinelToken: f.sentinelTokens ?? false,
           maskedLm: f.maskedLm ?? false, causalLm: f.causalLm ?? false,
@@ -114,6 +115,16 @@ export function register(program: Command): void {
       if (r.samples.length) {
         out.write('\nblank-filling samples (greedy):\n');
         for (const s of r.samples) out.write(`  ${s.prompt}\n    → model: ${JSON.stringify(s.answer)}   original: ${JSON.stringify(s.original)}\n`);
+      }
+      if (r.context) {
+        const c = r.context, pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
+        out.write(`\ncontext check (${c.examples} one-token validation blanks, the answer's first token):\n`
+          + `  model:   −log p ${c.model.meanNll.toFixed(2)} nats, top-1 ${pct(c.model.top1)} (${c.model.distinctTop1} distinct answers)\n`
+          + `  unigram: −log p ${c.unigram.meanNll.toFixed(2)} nats, top-1 ${pct(c.unigram.top1)} (always ${JSON.stringify(c.unigramText)}; training-token frequencies)\n`);
+      }
+      if (r.continuations.length) {
+        out.write('\ncontinuations after [gMASK] (greedy):\n');
+        for (const s of r.continuations) out.write(`  ${s.prompt} [gMASK]\n    → model: ${JSON.stringify(s.answer)}   original: ${JSON.stringify(s.original)}\n`);
       }
       if (f.json) process.stdout.write(JSON.stringify({ ...r, train: t }, null, 2) + '\n');
     });

@@ -42,14 +42,15 @@ export interface LastWordResult {
   examples: LastWordExampleResult[];
 }
 
-/** Per scored position: log p(target) and whether the target is the argmax (first maximum). */
-interface Scored {
+/** Per scored position: log p(target), the argmax (first maximum) and whether the target is it. */
+export interface Scored {
   logProb: number;
   isArgmax: boolean;
+  argmax: number;
 }
 
 /** Runs rows through the model in batches; returns, per row, the scored positions in order. */
-function scoreRows(model: GLMModel, rows: readonly LmRow[], batchSize: number, padId: number): Scored[][] {
+export function scoreRows(model: GLMModel, rows: readonly LmRow[], batchSize: number, padId: number): Scored[][] {
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new GlmError('E_LM_INPUT', `batch size must be a positive integer, got ${batchSize}`);
   const V = model.config.vocab_size;
   const out: Scored[][] = [];
@@ -69,7 +70,7 @@ function scoreRows(model: GLMModel, rows: readonly LmRow[], batchSize: number, p
         }
         let sum = 0;
         for (let v = 0; v < V; v++) sum += Math.exp(logits[base + v]! - max);
-        scored.push({ logProb: logits[base + t]! - max - Math.log(sum), isArgmax: arg === t });
+        scored.push({ logProb: logits[base + t]! - max - Math.log(sum), isArgmax: arg === t, argmax: arg });
       });
       out.push(scored);
     });

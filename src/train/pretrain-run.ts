@@ -23,7 +23,8 @@ import type { ObjectiveOptions } from '../data/objectives.js';
 import { type DecayStyle } from './schedule.js';
 import { type TrainResult, train } from './trainer.js';
 import { availableMemory, estimateTrainingMemory, formatBytes } from './memory-estimate.js';
-import { fillBlankSamples, type BlankSample } from './samples.js';
+import { contextCheck, continuationSamples, fillBlankSamples, type BlankSample } from './samples.js';
+import type { FirstTokenReport } from '../eval/first-token.js';
 
 /** The default model: small enough to learn visibly in minutes on two CPU cores. */
 export const SMALL_CONFIG = { num_layers: 4, hidden_size: 256, num_attention_heads: 4 } as const;
@@ -77,6 +78,10 @@ export interface PretrainRunResult {
   estimatedBytes: number;
   modelDir: string;
   samples: BlankSample[];
+  /** [gMASK] continuation samples (runs that trained the document objective). */
+  continuations: BlankSample[];
+  /** First-token prediction on 256 validation blanks against a unigram model (with samples). */
+  context?: FirstTokenReport & { unigramText: string };
   corpus: { description: string; documents: number; tokens: number; trainDocs: number; validDocs: number; cached: boolean; storeDir: string; seconds: number };
   /** Examples the data pipeline builds per second vs what training consumed per second. */
   dataExamplesPerSecond: number;
@@ -201,11 +206,22 @@ export async function runPretrain(opts: PretrainRunOptions): Promise<PretrainRun
   saveModel(model, modelDir, { glm_ts_steps: String(result.steps) });
   saveTokenizerFiles(tok, modelDir);
   const samples = opts.samples > 0 && data.valid ? fillBlankSamples(model, tok, data.valid, vocab, opts.samples, opts.seq) : [];
+  // Continuations only from a model that trained the document-level ([gMASK]) objective.
+  const o = data.strategy.opts;
+  const gpt = opts.samples > 0 && data.valid !== undefined && !o.maskedLm && !o.causalLm && o.bertProb + o.gapSentenceProb < 1;
+  const continuations = gpt ? continuationSamples(model, tok, data.valid!, vocab, Math.ceil(opts.samples / 2), opts.seq) : [];
+  let context: (FirstTokenReport & { unigramText: string }) | undefined;
+  if (opts.samples > 0 && data.valid) {
+    const counts = new Float64Array(cfg.vocab_size);
+    for (const d of split.train) for (const t of store.readDoc(d)) counts[t]!++;
+    const c = contextCheck(model, data.valid, vocab, counts, 256, opts.seq);
+    context = { ...c, unigramText: tok.decode([c.unigram.token]) };
+  }
   store.close();
   const dataEps = result.dataSeconds > 0 ? result.examples / result.dataSeconds : Infinity;
   const trainEps = result.computeSeconds > 0 ? result.examples / result.computeSeconds : Infinity;
   return {
-    train: result, config: cfg, parameters: params, estimatedBytes: est.totalBytes, modelDir, samples,
+    train: result, config: cfg, parameters: params, estimatedBytes: est.totalBytes, modelDir, samples, continuations, ...(context ? { context } : {}),
     corpus: { description: c.spec.description, documents: store.numDocs, tokens: store.numTokens, trainDocs: split.train.length, validDocs: split.valid.length, cached: prepared.cached, storeDir: prepared.dir, seconds: prepared.seconds },
     dataExamplesPerSecond: dataEps, trainExamplesPerSecond: trainEps,
   };

@@ -69,6 +69,9 @@ test('glm pretrain (tiny): writes model, checkpoints, metrics and curve; validat
   assert.equal(model.config.num_layers, 2);
   assert.equal(r.samples.length, 2);
   assert.ok(r.samples.every((s) => s.prompt.includes('[MASK]')));
+  // The run trained the document objective (gpt share 0.25), so it also prints [gMASK] continuations.
+  assert.equal(r.continuations.length, 1);
+  assert.ok(r.continuations[0]!.original.length > 0 && !r.continuations[0]!.prompt.includes('[gMASK]'));
   assert.ok(r.dataExamplesPerSecond > r.trainExamplesPerSecond, 'the data pipeline outpaces training');
   assert.equal(r.corpus.cached, false);
 
